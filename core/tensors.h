@@ -1,0 +1,45 @@
+/* A named set of float32 tensors plus the Generator's init_kwargs (JSON):
+ * what every model file reader produces and what model.c builds from. */
+#ifndef SG3_TENSORS_H
+#define SG3_TENSORS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SG3_MAX_DIMS 4
+
+typedef struct {
+  char *name;
+  int ndim;
+  int64_t shape[SG3_MAX_DIMS];
+  size_t numel;
+  float *data; /* owned, malloc()ed */
+} sg3_tensor;
+
+typedef struct {
+  sg3_tensor *items;
+  size_t n, cap;
+  char *init_kwargs; /* JSON object text, owned; NULL until set */
+} sg3_tensor_set;
+
+void sg3_tensor_set_init(sg3_tensor_set *set);
+void sg3_tensor_set_clear(sg3_tensor_set *set);
+/* Takes ownership of `data` (numel floats; freed on error too). Refuses
+ * duplicate names, ndim > SG3_MAX_DIMS and negative dims. */
+int sg3_tensor_set_add(sg3_tensor_set *set, const char *name, int ndim,
+                       const int64_t *shape, float *data, char **error);
+const sg3_tensor *sg3_tensor_set_find(const sg3_tensor_set *set,
+                                      const char *name);
+/* numel of a shape with overflow checking; returns 0 and sets *ok = 0 on
+ * overflow or negative dims. */
+size_t sg3_shape_numel(int ndim, const int64_t *shape, int *ok);
+
+/* Readers. `data`/`size` is the whole file; `name` is for messages. */
+int sg3_safetensors_read(const uint8_t *data, size_t size, const char *name,
+                         sg3_tensor_set *out, char **error);
+int sg3_safetensors_write(const sg3_tensor_set *set, const char *path,
+                          char **error);
+int sg3_pickle_read(const uint8_t *data, size_t size, const char *name,
+                    sg3_tensor_set *out, char **error);
+
+#endif
