@@ -8,8 +8,7 @@
 
 #include "error.h"
 
-static int get_number(JsonNode *n, const char *key, double *out,
-                      char **error) {
+static int get_number(JsonNode *n, const char *key, double *out, char **error) {
   if (!JSON_NODE_HOLDS_VALUE(n))
     return sg3_set_error(error, "init_kwargs.%s is not a number", key);
   GType t = json_node_get_value_type(n);
@@ -86,8 +85,7 @@ static int parse_mapping(JsonNode *node, sg3_config *c, char **error) {
   return rc;
 }
 
-static int parse_key(const char *k, JsonNode *v, sg3_config *c,
-                     char **error) {
+static int parse_key(const char *k, JsonNode *v, sg3_config *c, char **error) {
   if (!strcmp(k, "z_dim"))
     return get_int(v, k, 1, 1 << 16, &c->z_dim, error);
   if (!strcmp(k, "c_dim"))
@@ -169,7 +167,8 @@ static int build_schedule(sg3_config *c, char **error) {
   for (int i = 0; i <= n; i++) {
     double e = fmin((double)i / (n - c->num_critical), 1.0);
     cutoffs[i] = c->first_cutoff * pow(last_cutoff / c->first_cutoff, e);
-    stopbands[i] = c->first_stopband * pow(last_stopband / c->first_stopband, e);
+    stopbands[i] =
+        c->first_stopband * pow(last_stopband / c->first_stopband, e);
     rates[i] = exp2(ceil(log2(fmin(stopbands[i] * 2, c->img_resolution))));
     half[i] = fmax(stopbands[i], rates[i] / 2) - cutoffs[i];
     double size = rates[i] + c->margin_size * 2;
@@ -219,14 +218,17 @@ static int build_schedule(sg3_config *c, char **error) {
     L->down_factor = (int)rint(L->tmp_sampling_rate / L->out_sampling_rate);
     if (L->in_sampling_rate * L->up_factor != L->tmp_sampling_rate ||
         L->out_sampling_rate * L->down_factor != L->tmp_sampling_rate) {
-      sg3_set_error(error, "init_kwargs give layer %d a non-integer "
-                           "resampling factor", i);
+      sg3_set_error(error,
+                    "init_kwargs give layer %d a non-integer "
+                    "resampling factor",
+                    i);
       goto out;
     }
-    L->up_taps = L->up_factor > 1 && !L->is_torgb
-                     ? c->filter_size * L->up_factor : 1;
+    L->up_taps =
+        L->up_factor > 1 && !L->is_torgb ? c->filter_size * L->up_factor : 1;
     L->down_taps = L->down_factor > 1 && !L->is_torgb
-                       ? c->filter_size * L->down_factor : 1;
+                       ? c->filter_size * L->down_factor
+                       : 1;
     L->down_radial = c->use_radial_filters && !L->is_critically_sampled;
 
     /* Padding so that sample locations follow the symmetric interpretation
@@ -295,8 +297,8 @@ int sg3_config_parse(const char *json, sg3_config *c, char **error) {
   GError *gerr = NULL;
   int rc = -1;
   if (!json || !json_parser_load_from_data(parser, json, -1, &gerr)) {
-    sg3_set_error(error, "init_kwargs is not valid JSON%s%s",
-                  gerr ? ": " : "", gerr ? gerr->message : "");
+    sg3_set_error(error, "init_kwargs is not valid JSON%s%s", gerr ? ": " : "",
+                  gerr ? gerr->message : "");
     if (gerr)
       g_error_free(gerr);
     goto out;

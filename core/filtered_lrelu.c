@@ -47,8 +47,8 @@ static void up_pass(const float *x, int n, int xstride, float *y, int m,
 }
 
 /* A 1-D FIR evaluated only at every `down`-th output sample. */
-static void down_pass(const float *x, int xstride, float *y, int m,
-                      int ystride, const float *f, int taps, int down) {
+static void down_pass(const float *x, int xstride, float *y, int m, int ystride,
+                      const float *f, int taps, int down) {
   for (int j = 0; j < m; j++) {
     const float *xj = x + (size_t)j * down * xstride;
     float acc = 0;

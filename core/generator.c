@@ -6,7 +6,9 @@
 #include "error.h"
 #include "ops.h"
 
-static size_t max_sz(size_t a, size_t b) { return a > b ? a : b; }
+static size_t max_sz(size_t a, size_t b) {
+  return a > b ? a : b;
+}
 
 sg3_generator *sg3_generator_new(sg3_model *m, char **error) {
   if (!m) {

@@ -71,8 +71,8 @@ int sg3_mapping(sg3_generator *gen, const double *z, const float *c, float psi,
   for (int r = 0; r < cfg->num_ws; r++) {
     float *row = ws + (size_t)r * cfg->w_dim;
     for (int i = 0; i < cfg->w_dim; i++)
-      row[i] = (psi != 1.0f && r < cutoff) ? lerp(m->w_avg[i], x[i], psi)
-                                           : x[i];
+      row[i] =
+          (psi != 1.0f && r < cutoff) ? lerp(m->w_avg[i], x[i], psi) : x[i];
   }
   return 0;
 }

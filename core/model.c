@@ -14,8 +14,8 @@
 
 /* Looks up `prefix.suffix` and checks its shape; NULL with *error set. */
 static const sg3_tensor *need(const sg3_tensor_set *set, const char *prefix,
-                              const char *suffix, int ndim, const int64_t *shape,
-                              char **error) {
+                              const char *suffix, int ndim,
+                              const int64_t *shape, char **error) {
   char name[160];
   snprintf(name, sizeof name, "%s%s%s", prefix, *prefix ? "." : "", suffix);
   const sg3_tensor *t = sg3_tensor_set_find(set, name);
@@ -35,8 +35,8 @@ static const sg3_tensor *need(const sg3_tensor_set *set, const char *prefix,
       snprintf(got + strlen(got), sizeof got - strlen(got), "%s%lld",
                i ? ", " : "", (long long)t->shape[i]);
     sg3_set_error(error,
-                  "tensor '%s' has shape [%s] but init_kwargs imply [%s]",
-                  name, got, want);
+                  "tensor '%s' has shape [%s] but init_kwargs imply [%s]", name,
+                  got, want);
     return NULL;
   }
   for (size_t i = 0; i < t->numel; i++)
@@ -78,22 +78,21 @@ static void free_fc(sg3_fc *fc) {
 static double layer_flops(const sg3_layer_config *L) {
   double k2 = (double)L->conv_kernel * L->conv_kernel;
   double conv_size = L->in_size + L->conv_kernel - 1;
-  double conv = 2.0 * L->out_channels * L->in_channels * k2 * conv_size *
-                conv_size;
+  double conv =
+      2.0 * L->out_channels * L->in_channels * k2 * conv_size * conv_size;
   /* Filtered lrelu as the polyphase kernel computes it: the upsampling FIR
    * costs taps/up per output sample per pass; the downsampling FIR is only
    * evaluated at kept samples. */
-  double up_size = conv_size * L->up_factor + L->padding[0] + L->padding[1] -
-                   L->up_taps + 1;
+  double up_size =
+      conv_size * L->up_factor + L->padding[0] + L->padding[1] - L->up_taps + 1;
   double up = 2.0 * L->out_channels *
               (conv_size * up_size + up_size * up_size) * L->up_taps /
               L->up_factor;
   double out = L->out_size;
-  double down = L->down_radial ? 2.0 * L->out_channels * out * out *
-                                     L->down_taps * L->down_taps
-                               : 2.0 * L->out_channels *
-                                     (up_size * out + out * out) *
-                                     L->down_taps;
+  double down =
+      L->down_radial
+          ? 2.0 * L->out_channels * out * out * L->down_taps * L->down_taps
+          : 2.0 * L->out_channels * (up_size * out + out * out) * L->down_taps;
   return conv + up + down;
 }
 
@@ -113,8 +112,8 @@ static int build_layer(sg3_model *m, int idx, int design, char **error) {
   int64_t bshape[1] = {L->out_channels};
   const sg3_tensor *w = need(set, prefix, "weight", 4, wshape, error);
   const sg3_tensor *b = w ? need(set, prefix, "bias", 1, bshape, error) : NULL;
-  const sg3_tensor *mag = b ? need(set, prefix, "magnitude_ema", 0, NULL, error)
-                            : NULL;
+  const sg3_tensor *mag =
+      b ? need(set, prefix, "magnitude_ema", 0, NULL, error) : NULL;
   if (!mag)
     return -1;
   if (!(mag->data[0] > 0))
@@ -128,7 +127,8 @@ static int build_layer(sg3_model *m, int idx, int design, char **error) {
   /* Demodulation pre-normalisation depends only on the weights. */
   size_t per_out = (size_t)L->in_channels * k * k;
   l->weight_demod = malloc(per_out * L->out_channels * sizeof(float));
-  l->weight_sq = malloc((size_t)L->in_channels * L->out_channels * sizeof(float));
+  l->weight_sq =
+      malloc((size_t)L->in_channels * L->out_channels * sizeof(float));
   if (!l->weight_demod || !l->weight_sq)
     return sg3_set_error(error, "out of memory");
   for (int o = 0; o < L->out_channels; o++) {
@@ -150,18 +150,17 @@ static int build_layer(sg3_model *m, int idx, int design, char **error) {
 
   /* Filters: stored buffers, or designed from the schedule. */
   size_t up_n = L->up_taps > 1 ? (size_t)L->up_taps : 0;
-  size_t down_n = L->down_taps > 1 ? (size_t)(L->down_radial
-                                                  ? L->down_taps * L->down_taps
-                                                  : L->down_taps)
-                                   : 0;
+  size_t down_n = L->down_taps > 1
+                      ? (size_t)(L->down_radial ? L->down_taps * L->down_taps
+                                                : L->down_taps)
+                      : 0;
   if (design) {
     l->owned_filters = malloc((up_n + down_n + 1) * sizeof(float));
     if (!l->owned_filters)
       return sg3_set_error(error, "out of memory");
-    if (up_n && sg3_design_lowpass_filter(L->up_taps, L->in_cutoff,
-                                          L->in_half_width * 2,
-                                          L->tmp_sampling_rate, 0,
-                                          l->owned_filters, error))
+    if (up_n && sg3_design_lowpass_filter(
+                    L->up_taps, L->in_cutoff, L->in_half_width * 2,
+                    L->tmp_sampling_rate, 0, l->owned_filters, error))
       return -1;
     if (down_n && sg3_design_lowpass_filter(
                       L->down_taps, L->out_cutoff, L->out_half_width * 2,
@@ -193,9 +192,8 @@ static int build_layer(sg3_model *m, int idx, int design, char **error) {
 static int build(sg3_model *m, int design, char **error) {
   const sg3_config *c = &m->cfg;
   const sg3_tensor_set *set = &m->tensors;
-  m->config_name = c->conv_kernel == 1 && c->use_radial_filters
-                       ? "stylegan3-r"
-                       : "stylegan3-t";
+  m->config_name = c->conv_kernel == 1 && c->use_radial_filters ? "stylegan3-r"
+                                                                : "stylegan3-t";
 
   /* MappingNetwork */
   if (c->c_dim > 0 &&
@@ -323,6 +321,12 @@ sg3_model *sg3_model_load(const char *path, char **error) {
     sg3_set_error(error, "no model file given");
     return NULL;
   }
+  if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+    sg3_set_error(error, "%s: is a directory, not a model file", path);
+    return NULL;
+  }
+  /* Mapped, not read: a training snapshot pickle carries G and D too, and
+   * only G_ema's pages need to be touched. */
   GError *gerr = NULL;
   GMappedFile *f = g_mapped_file_new(path, FALSE, &gerr);
   if (!f) {
@@ -410,8 +414,8 @@ sg3_model *sg3_model_new_random(const char *init_kwargs_json, uint64_t seed,
     snprintf(name, sizeof name, "synthesis.%s.affine.bias", L->name);
     ADD(name, 1, 1.0f, L->in_channels);
     snprintf(name, sizeof name, "synthesis.%s.weight", L->name);
-    ADD(name, 4, (float)sg3_random_gauss(&rs), L->out_channels,
-        L->in_channels, k, k);
+    ADD(name, 4, (float)sg3_random_gauss(&rs), L->out_channels, L->in_channels,
+        k, k);
     snprintf(name, sizeof name, "synthesis.%s.bias", L->name);
     ADD(name, 1, 0.0f, L->out_channels);
     snprintf(name, sizeof name, "synthesis.%s.magnitude_ema", L->name);

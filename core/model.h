@@ -18,12 +18,12 @@ typedef struct {
 typedef struct {
   const sg3_layer_config *cfg;
   sg3_fc affine;
-  const float *weight;  /* [out, in, k, k] as stored */
-  float *weight_demod;  /* weight * rsqrt(mean(weight^2)) per output channel */
-  float *weight_sq;     /* [out, in]: sum over k*k of weight_demod^2 */
-  const float *bias;    /* [out] */
-  float input_gain;     /* rsqrt(magnitude_ema) */
-  float style_gain;     /* ToRGB: 1 / sqrt(in * k * k), else 1 */
+  const float *weight; /* [out, in, k, k] as stored */
+  float *weight_demod; /* weight * rsqrt(mean(weight^2)) per output channel */
+  float *weight_sq;    /* [out, in]: sum over k*k of weight_demod^2 */
+  const float *bias;   /* [out] */
+  float input_gain;    /* rsqrt(magnitude_ema) */
+  float style_gain;    /* ToRGB: 1 / sqrt(in * k * k), else 1 */
   const float *up_filter;   /* [up_taps], NULL = identity */
   const float *down_filter; /* [down_taps] or [down_taps^2] if radial */
   float *owned_filters;     /* designed filters when the file has none */
@@ -44,7 +44,7 @@ struct sg3_model {
 
   /* SynthesisInput */
   sg3_fc input_affine;
-  float *input_weight; /* [C, C] / sqrt(C) */
+  float *input_weight;          /* [C, C] / sqrt(C) */
   const float *input_transform; /* [3, 3] */
   const float *input_freqs;     /* [C, 2] */
   const float *input_phases;    /* [C] */

@@ -6,13 +6,12 @@
 
 /* y[out] = x[in] @ weight.T + bias, the FullyConnectedLayer forward with
  * 'linear' activation; with lrelu != 0, leaky ReLU (0.2) times sqrt(2). */
-void sg3_fully_connected(const sg3_fc *fc, const float *x, float *y,
-                         int lrelu);
+void sg3_fully_connected(const sg3_fc *fc, const float *x, float *y, int lrelu);
 
 /* SynthesisInput: Fourier features for w0 under the inverse transform
  * `user` (3x3). tmp holds size*size*C floats; out is [C, size, size]. */
-void sg3_synthesis_input(const sg3_model *m, const float *w0,
-                         const float *user, float *tmp, float *out);
+void sg3_synthesis_input(const sg3_model *m, const float *w0, const float *user,
+                         float *tmp, float *out);
 
 /* SynthesisLayer's modulated conv2d with padding k-1. x: [I, H, W];
  * styles: [I] (affine output); out: [O, H+k-1, W+k-1]. */

@@ -84,8 +84,7 @@ static int json_uint(JsonNode *node, uint64_t *out) {
 }
 
 static int read_tensor(const char *tname, JsonNode *node, const uint8_t *body,
-                       uint64_t body_size, sg3_tensor_set *out,
-                       char **error) {
+                       uint64_t body_size, sg3_tensor_set *out, char **error) {
   if (!JSON_NODE_HOLDS_OBJECT(node))
     return sg3_set_error(error, "tensor '%s': header entry is not an object",
                          tname);
@@ -148,8 +147,8 @@ static int read_tensor(const char *tname, JsonNode *node, const uint8_t *body,
 int sg3_safetensors_read(const uint8_t *data, size_t size, const char *name,
                          sg3_tensor_set *out, char **error) {
   if (size < 8)
-    return sg3_set_error(error, "%s: file too short for safetensors (%zu bytes)",
-                         name, size);
+    return sg3_set_error(
+        error, "%s: file too short for safetensors (%zu bytes)", name, size);
   uint64_t hlen = 0;
   for (int i = 7; i >= 0; i--)
     hlen = hlen << 8 | data[i];

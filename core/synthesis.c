@@ -32,14 +32,14 @@ int sg3_synthesis(sg3_generator *g, const float *ws, const float *transform,
     float *dst = i == cfg->num_layers ? img : y;
     synthesis_layer(g, l, w, x, dst);
     if (g->layer_cb)
-      g->layer_cb(g->layer_cb_user, i, l->cfg->name, dst,
-                  l->cfg->out_channels, l->cfg->out_size, l->cfg->out_size);
+      g->layer_cb(g->layer_cb_user, i, l->cfg->name, dst, l->cfg->out_channels,
+                  l->cfg->out_size, l->cfg->out_size);
     float *t = x;
     x = y;
     y = t;
   }
-  size_t n = (size_t)cfg->img_channels * cfg->img_resolution *
-             cfg->img_resolution;
+  size_t n =
+      (size_t)cfg->img_channels * cfg->img_resolution * cfg->img_resolution;
   if (cfg->output_scale != 1) {
     const float s = (float)cfg->output_scale;
     for (size_t i = 0; i < n; i++)

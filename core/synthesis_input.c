@@ -20,13 +20,13 @@ static float base_coord(int i, int n) {
   if (n == 1)
     return 0.0f;
   float step = 2.0f / (float)(n - 1);
-  float v = i < n / 2 ? -1.0f + step * (float)i
-                      : 1.0f - step * (float)(n - 1 - i);
+  float v =
+      i < n / 2 ? -1.0f + step * (float)i : 1.0f - step * (float)(n - 1 - i);
   return v * (float)(n - 1) / (float)n;
 }
 
-void sg3_synthesis_input(const sg3_model *m, const float *w0,
-                         const float *user, float *tmp, float *out) {
+void sg3_synthesis_input(const sg3_model *m, const float *w0, const float *user,
+                         float *tmp, float *out) {
   const sg3_config *cfg = &m->cfg;
   const int C = cfg->input_channels, S = cfg->input_size;
   const float sr = (float)cfg->input_sampling_rate;
@@ -55,8 +55,8 @@ void sg3_synthesis_input(const sg3_model *m, const float *w0,
     ph[c] = m->input_phases[c] + (f0 * T[2] + f1 * T[5]);
     fx[c] = f0 * T[0] + f1 * T[3];
     fy[c] = f0 * T[1] + f1 * T[4];
-    float a = 1.0f - (sqrtf(fx[c] * fx[c] + fy[c] * fy[c]) - bw) /
-                         (sr / 2.0f - bw);
+    float a =
+        1.0f - (sqrtf(fx[c] * fx[c] + fy[c] * fy[c]) - bw) / (sr / 2.0f - bw);
     amp[c] = a < 0 ? 0 : a > 1 ? 1 : a;
   }
   const float two_pi = (float)(M_PI * 2);

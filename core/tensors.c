@@ -5,7 +5,9 @@
 
 #include "error.h"
 
-void sg3_tensor_set_init(sg3_tensor_set *set) { memset(set, 0, sizeof *set); }
+void sg3_tensor_set_init(sg3_tensor_set *set) {
+  memset(set, 0, sizeof *set);
+}
 
 void sg3_tensor_set_clear(sg3_tensor_set *set) {
   for (size_t i = 0; i < set->n; i++) {

@@ -110,11 +110,18 @@ int npy_write_f32(const char *path, const float *data, int ndim,
   if (!f)
     return -1;
   size_t hlen = padded - 10;
-  unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
+  unsigned char pre[10] = {0x93,
+                           'N',
+                           'U',
+                           'M',
+                           'P',
+                           'Y',
+                           1,
+                           0,
                            (unsigned char)(hlen & 0xff),
                            (unsigned char)(hlen >> 8)};
-  int bad = fwrite(pre, 1, 10, f) != 10 ||
-            fwrite(dict, 1, (size_t)n, f) != (size_t)n;
+  int bad =
+      fwrite(pre, 1, 10, f) != 10 || fwrite(dict, 1, (size_t)n, f) != (size_t)n;
   for (size_t i = 10 + (size_t)n; i < padded - 1 && !bad; i++)
     bad = fputc(' ', f) == EOF;
   bad = bad || fputc('\n', f) == EOF;

@@ -28,12 +28,12 @@ typedef struct {
   int c_dim;          /* class labels, 0 = unconditional */
   int z_dim;
   int w_dim;
-  int num_ws;           /* rows of the ws matrix: num_layers + 2 */
-  int num_layers;       /* synthesis layers, excluding input and ToRGB */
-  int conv_kernel;      /* 3 for StyleGAN3-T, 1 for StyleGAN3-R */
+  int num_ws;      /* rows of the ws matrix: num_layers + 2 */
+  int num_layers;  /* synthesis layers, excluding input and ToRGB */
+  int conv_kernel; /* 3 for StyleGAN3-T, 1 for StyleGAN3-R */
   int use_radial_filters;
-  double flops;         /* multiply-adds x 2 per synthesis pass */
-  const char *config;   /* "stylegan3-t" or "stylegan3-r" */
+  double flops;            /* multiply-adds x 2 per synthesis pass */
+  const char *config;      /* "stylegan3-t" or "stylegan3-r" */
   const char *init_kwargs; /* the Generator's constructor arguments, JSON */
 } sg3_model_info;
 
@@ -78,8 +78,8 @@ const sg3_model *sg3_generator_get_model(const sg3_generator *gen);
  * NULL for unconditional models). psi = 1 disables truncation; cutoff < 0
  * truncates all ws, else the first `cutoff`. ws: num_ws * w_dim floats.
  * Returns 0, or -1 with *error set. */
-int sg3_mapping(sg3_generator *gen, const double *z, const float *c,
-                float psi, int cutoff, float *ws, char **error);
+int sg3_mapping(sg3_generator *gen, const double *z, const float *c, float psi,
+                int cutoff, float *ws, char **error);
 
 /* Synthesis network. ws: num_ws * w_dim floats. transform: the inverse
  * matrix of sg3_make_transform, NULL = identity. img: CHW floats, about
@@ -93,8 +93,8 @@ int sg3_synthesis(sg3_generator *gen, const float *ws, const float *transform,
 typedef void (*sg3_layer_callback)(void *user, int index, const char *name,
                                    const float *x, int channels, int height,
                                    int width);
-void sg3_generator_set_layer_callback(sg3_generator *gen,
-                                      sg3_layer_callback cb, void *user);
+void sg3_generator_set_layer_callback(sg3_generator *gen, sg3_layer_callback cb,
+                                      void *user);
 
 #ifdef __cplusplus
 }

@@ -110,8 +110,8 @@ static void run_case(JsonObject *cs, const char *root, sg3_model *m) {
   double *z = calloc((size_t)info.z_dim, sizeof *z);
   float *c = calloc((size_t)info.c_dim + 1, sizeof *c);
   float *ws = calloc((size_t)info.num_ws * info.w_dim, sizeof *ws);
-  size_t npix = (size_t)info.img_channels * info.img_resolution *
-                info.img_resolution;
+  size_t npix =
+      (size_t)info.img_channels * info.img_resolution * info.img_resolution;
   float *img = calloc(npix, sizeof *img);
   uint8_t *u8 = calloc(npix, 1);
   if (json_object_has_member(cs, "class"))

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds gst-sg3 and runs the whole test suite. On a fresh Debian 12 /
+# Ubuntu machine it first installs what is missing (apt-get).
+#
+#   ./tests/run.sh            install deps, build, meson test, sanitizer runs
+#   SG3_QUICK=1 ./tests/run.sh   only the main build and meson test
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tools/install-deps.sh
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "build (build/)"
+if [ -f build/build.ninja ]; then
+  meson setup --reconfigure build >/dev/null
+else
+  meson setup build
+fi
+ninja -C build
+
+step "meson test"
+meson test -C build --print-errorlogs --num-processes 2
+
+[ -n "${SG3_QUICK:-}" ] && exit 0
+
+# AddressSanitizer + UndefinedBehaviorSanitizer over the core tests (the
+# loaders, the forward pass, the tools).
+step "ASan/UBSan build (build-asan/)"
+if [ ! -f build-asan/build.ninja ]; then
+  meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+    -Dbuildtype=debugoptimized -Dplugin=disabled
+fi
+ninja -C build-asan
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  meson test -C build-asan --print-errorlogs --num-processes 2 --no-suite slow

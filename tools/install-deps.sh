@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 / Ubuntu packages that gst-sg3 needs to build, test
+# and run. Does nothing when they are all present.
+#   tools/install-deps.sh            build + run + test dependencies
+#   tools/install-deps.sh --runtime  only what the demo needs
+set -euo pipefail
+
+runtime=(
+  meson ninja-build pkg-config gcc
+  libopenblas-dev libglib2.0-dev libjson-glib-dev libpng-dev
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
+  libgstrtspserver-1.0-dev gstreamer1.0-rtsp
+)
+testing=(valgrind clang libclang-rt-14-dev gstreamer1.0-x)
+
+pkgs=("${runtime[@]}")
+[ "${1:-}" = "--runtime" ] || pkgs+=("${testing[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "installed" ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "Installing: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
