@@ -1,0 +1,12 @@
+/* JSON text of a pickled value, as Python's json.dumps would write it, for
+ * the Generator's init_kwargs. */
+#ifndef SG3_PICKLE_JSON_H
+#define SG3_PICKLE_JSON_H
+
+#include "pickle_vm.h"
+
+/* Returns a malloc()ed string, or NULL with *error set (naming the key whose
+ * value JSON cannot hold: tensors, bytes, arbitrary objects, NaN...). */
+char *pk_to_json(const pk_obj *o, char **error);
+
+#endif
