@@ -13,7 +13,7 @@ runtime=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   libgstrtspserver-1.0-dev gstreamer1.0-rtsp
 )
-testing=(valgrind clang libclang-rt-14-dev gstreamer1.0-x)
+testing=(valgrind clang clang-format libclang-rt-14-dev gstreamer1.0-x ffmpeg)
 
 pkgs=("${runtime[@]}")
 [ "${1:-}" = "--runtime" ] || pkgs+=("${testing[@]}")
