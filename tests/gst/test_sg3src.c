@@ -1,0 +1,1079 @@
+/* sg3src element tests (gst-check, GstHarness).
+ *
+ * Most tests run on tiny random models written to a temporary directory at
+ * start-up (milliseconds a frame, and 1-, 3- and 4-channel variants); the
+ * bundled demo model is used where its reference images matter. Expected
+ * pixels come from libsg3 directly, the way sg3-gen computes them.
+ *
+ * Environment: SG3_TEST_DATA (tests/data), SG3_MODELS_DIR (models/);
+ * GST_PLUGIN_PATH must point at the built plugin. */
+#include <glib/gstdio.h>
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/controller/controller.h>
+#include <gst/video/video.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "npy.h"
+#include "sg3.h"
+#include "sg3walk.h"
+
+static gchar *tmpdir;
+static gchar *tiny1, *tiny3, *tiny4, *tiny4s; /* channels; s: 8x8 */
+static gchar *not_model, *truncated;
+static const gchar *data_dir, *models_dir;
+
+/* filter_size 1 and no lrelu upsampling: a model without filter buffers, as
+ * sg3_model_save_safetensors does not write designed filters (and loading
+ * wants them). */
+#define TINY(ch, res, cdim)                                                    \
+  "{\"z_dim\": 8, \"c_dim\": " #cdim                                           \
+  ", \"w_dim\": 8, \"img_resolution\": " #res ", \"img_channels\": " #ch       \
+  ", \"channel_base\": 256, \"channel_max\": 8, "                              \
+  "\"num_layers\": 3, \"num_critical\": 1, \"filter_size\": 1, "               \
+  "\"lrelu_upsampling\": 1, \"mapping_kwargs\": {\"num_layers\": 1}}"
+
+static gchar *write_tiny(const char *name, const char *kwargs, uint64_t seed) {
+  char *err = NULL;
+  sg3_model *m = sg3_model_new_random(kwargs, seed, &err);
+  g_assert_nonnull(m);
+  gchar *path = g_build_filename(tmpdir, name, NULL);
+  g_assert_cmpint(sg3_model_save_safetensors(m, path, &err), ==, 0);
+  sg3_model_unref(m);
+  return path;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Expected pixels */
+
+typedef struct {
+  const char *model; /* NULL: the demo model file in models/ */
+  guint seed;
+  gint klass; /* for conditional models */
+  double psi;
+  double tx, ty, rot;
+} Params;
+
+#define PARAMS(...) ((Params){.psi = 1.0, __VA_ARGS__})
+
+/* The u8 HWC image as sg3-gen writes it; *ch and *res get the geometry. */
+static guint8 *expected_image(Params p, int *ch, int *res) {
+  gchar *demo =
+      g_build_filename(models_dir, "sg3t-fashion32.safetensors", NULL);
+  char *err = NULL;
+  sg3_model *m = sg3_model_load(p.model ? p.model : demo, &err);
+  g_free(demo);
+  fail_unless(m != NULL, "load: %s", err);
+  sg3_model_info i;
+  sg3_model_get_info(m, &i);
+  sg3_generator *g = sg3_generator_new(m, &err);
+  double *z = g_new0(double, i.z_dim);
+  float *c = g_new0(float, i.c_dim + 1);
+  float *ws = g_new0(float, (gsize)i.num_ws *i.w_dim);
+  gsize npix = (gsize)i.img_channels * i.img_resolution * i.img_resolution;
+  float *img = g_new0(float, npix);
+  guint8 *u8 = g_malloc(npix);
+  if (i.c_dim)
+    c[p.klass] = 1;
+  sg3_z_from_seed(p.seed, z, i.z_dim);
+  fail_unless(
+      sg3_mapping(g, z, i.c_dim ? c : NULL, (float)p.psi, -1, ws, &err) == 0);
+  float t[9];
+  sg3_make_transform(p.tx, p.ty, p.rot, t);
+  fail_unless(sg3_synthesis(g, ws, t, img, &err) == 0);
+  sg3_image_to_u8(img, i.img_channels, i.img_resolution, i.img_resolution, u8);
+  *ch = i.img_channels;
+  *res = i.img_resolution;
+  sg3_generator_free(g);
+  sg3_model_unref(m);
+  g_free(z);
+  g_free(c);
+  g_free(ws);
+  g_free(img);
+  return u8;
+}
+
+/* Compares a buffer in `caps` with the expected image, channel-replicated
+ * and with opaque alpha as the element documents. Returns the count of
+ * differing bytes. */
+static int compare_frame(GstBuffer *buf, GstCaps *caps, const guint8 *u8,
+                         int ch, int res) {
+  GstVideoInfo info;
+  fail_unless(gst_video_info_from_caps(&info, caps));
+  fail_unless_equals_int(GST_VIDEO_INFO_WIDTH(&info), res);
+  fail_unless_equals_int(GST_VIDEO_INFO_HEIGHT(&info), res);
+  GstVideoFrame f;
+  fail_unless(gst_video_frame_map(&f, &info, buf, GST_MAP_READ));
+  const GstVideoFormatInfo *fi = info.finfo;
+  gboolean gray = GST_VIDEO_FORMAT_INFO_IS_GRAY(fi);
+  int ps = GST_VIDEO_FORMAT_INFO_PSTRIDE(fi, 0), bad = 0;
+  for (int y = 0; y < res; y++) {
+    const guint8 *row = (const guint8 *)GST_VIDEO_FRAME_PLANE_DATA(&f, 0) +
+                        (gsize)y * GST_VIDEO_FRAME_PLANE_STRIDE(&f, 0);
+    for (int x = 0; x < res; x++) {
+      const guint8 *px = row + x * ps, *s = u8 + ((gsize)y * res + x) * ch;
+      if (gray) {
+        bad += px[0] != s[0];
+        continue;
+      }
+      int comps[3] = {GST_VIDEO_COMP_R, GST_VIDEO_COMP_G, GST_VIDEO_COMP_B};
+      for (int k = 0; k < 3; k++)
+        bad += px[GST_VIDEO_FORMAT_INFO_POFFSET(fi, comps[k])] !=
+               s[ch >= 3 ? k : 0];
+      if (GST_VIDEO_FORMAT_INFO_HAS_ALPHA(fi))
+        bad += px[GST_VIDEO_FORMAT_INFO_POFFSET(fi, GST_VIDEO_COMP_A)] !=
+               (ch == 4 ? s[3] : 255);
+    }
+  }
+  gst_video_frame_unmap(&f);
+  return bad;
+}
+
+static gboolean buffers_equal(GstBuffer *a, GstBuffer *b) {
+  GstMapInfo ma, mb;
+  gst_buffer_map(a, &ma, GST_MAP_READ);
+  gst_buffer_map(b, &mb, GST_MAP_READ);
+  gboolean eq = ma.size == mb.size && memcmp(ma.data, mb.data, ma.size) == 0;
+  gst_buffer_unmap(a, &ma);
+  gst_buffer_unmap(b, &mb);
+  return eq;
+}
+
+/* Mean absolute byte difference. */
+static double buffer_diff(GstBuffer *a, GstBuffer *b) {
+  GstMapInfo ma, mb;
+  gst_buffer_map(a, &ma, GST_MAP_READ);
+  gst_buffer_map(b, &mb, GST_MAP_READ);
+  fail_unless_equals_int(ma.size, mb.size);
+  double d = 0;
+  for (gsize i = 0; i < ma.size; i++)
+    d += abs((int)ma.data[i] - mb.data[i]);
+  gst_buffer_unmap(a, &ma);
+  gst_buffer_unmap(b, &mb);
+  return d / (double)ma.size;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Harness helpers */
+
+/* A harness on a fresh sg3src, sink caps `caps`, properties from a
+ * gst-launch style "name=value ..." string. */
+static GstHarness *harness(const char *caps, const char *props) {
+  GstHarness *h = gst_harness_new("sg3src");
+  if (props) {
+    gchar **kv = g_strsplit(props, " ", -1);
+    for (gchar **p = kv; *p; p++) {
+      if (!**p)
+        continue;
+      gchar *eq = strchr(*p, '=');
+      fail_unless(eq != NULL);
+      *eq = 0;
+      gst_util_set_object_arg(G_OBJECT(h->element), *p, eq + 1);
+    }
+    g_strfreev(kv);
+  }
+  gst_harness_set_sink_caps_str(h, caps ? caps : "video/x-raw");
+  return h;
+}
+
+/* Live on the test clock: releases the element's clock waits until a
+ * buffer comes out. (How many waits a frame takes depends on how long it
+ * renders in real time, e.g. under valgrind.) */
+static GstBuffer *pull_live(GstHarness *h) {
+  GstTestClock *clock = gst_harness_get_testclock(h);
+  GstBuffer *b = NULL;
+  for (int i = 0; i < 60000 && !b; i++) {
+    GstClockID id;
+    if (!(b = gst_harness_try_pull(h)) &&
+        gst_test_clock_peek_next_pending_id(clock, &id)) {
+      gst_clock_id_unref(id);
+      gst_harness_crank_single_clock_wait(h);
+    } else if (!b) {
+      g_usleep(1000);
+    }
+  }
+  gst_object_unref(clock);
+  fail_unless(b != NULL, "no buffer");
+  return b;
+}
+
+static GstCaps *harness_caps(GstHarness *h) {
+  GstCaps *caps = gst_pad_get_current_caps(h->sinkpad);
+  fail_unless(caps != NULL);
+  return caps;
+}
+
+/* Runs a launch line to PAUSED and returns the first error (or NULL);
+ * *ret gets the state change result. */
+static GError *pipeline_error(const char *desc, GstStateChangeReturn *ret,
+                              gchar **debug) {
+  GstElement *p = gst_parse_launch(desc, NULL);
+  fail_unless(p != NULL);
+  GstBus *bus = gst_element_get_bus(p);
+  *ret = gst_element_set_state(p, GST_STATE_PAUSED);
+  if (*ret == GST_STATE_CHANGE_ASYNC)
+    *ret = gst_element_get_state(p, NULL, NULL, 20 * GST_SECOND);
+  GstMessage *msg =
+      gst_bus_timed_pop_filtered(bus, 5 * GST_SECOND, GST_MESSAGE_ERROR);
+  GError *err = NULL;
+  if (msg) {
+    gst_message_parse_error(msg, &err, debug);
+    gst_message_unref(msg);
+  }
+  fail_unless_equals_int(gst_element_set_state(p, GST_STATE_NULL),
+                         GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref(bus);
+  gst_object_unref(p);
+  return err;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Caps */
+
+static void check_formats(const char *model, const char *const *formats,
+                          const char *preferred) {
+  int ch, res;
+  guint8 *u8 = expected_image(PARAMS(.model = model, .seed = 5), &ch, &res);
+  for (const char *const *f = formats; *f; f++) {
+    gchar *caps = g_strdup_printf("video/x-raw, format=%s", *f);
+    gchar *props = g_strdup_printf("model=%s seed=5", model);
+    GstHarness *h = harness(caps, props);
+    gst_harness_play(h);
+    GstBuffer *buf = gst_harness_pull(h);
+    GstCaps *c = harness_caps(h);
+    GstStructure *s = gst_caps_get_structure(c, 0);
+    fail_unless_equals_string(gst_structure_get_string(s, "format"), *f);
+    gint n, d;
+    fail_unless(gst_structure_get_fraction(s, "framerate", &n, &d));
+    fail_unless(n == 30 && d == 1, "default framerate %d/%d", n, d);
+    fail_unless_equals_int(compare_frame(buf, c, u8, ch, res), 0);
+    gst_caps_unref(c);
+    gst_buffer_unref(buf);
+    gst_harness_teardown(h);
+    g_free(caps);
+    g_free(props);
+  }
+  /* No format asked for: the element's first choice. */
+  gchar *props = g_strdup_printf("model=%s", model);
+  GstHarness *h = harness("video/x-raw", props);
+  gst_harness_play(h);
+  gst_buffer_unref(gst_harness_pull(h));
+  GstCaps *c = harness_caps(h);
+  fail_unless_equals_string(
+      gst_structure_get_string(gst_caps_get_structure(c, 0), "format"),
+      preferred);
+  gst_caps_unref(c);
+  gst_harness_teardown(h);
+  g_free(props);
+  g_free(u8);
+}
+
+#define RGB_FORMATS                                                            \
+  "RGB", "BGR", "RGBx", "BGRx", "xRGB", "xBGR", "RGBA", "BGRA", "ARGB", "ABGR"
+
+GST_START_TEST(test_formats_gray) {
+  const char *const f[] = {"GRAY8", RGB_FORMATS, NULL};
+  check_formats(tiny1, f, "GRAY8");
+}
+GST_END_TEST;
+
+GST_START_TEST(test_formats_rgb) {
+  const char *const f[] = {RGB_FORMATS, NULL};
+  check_formats(tiny3, f, "RGB");
+}
+GST_END_TEST;
+
+GST_START_TEST(test_formats_rgba) {
+  const char *const f[] = {"RGBA", "BGRA", "ARGB", "ABGR", NULL};
+  check_formats(tiny4, f, "RGBA");
+}
+GST_END_TEST;
+
+GST_START_TEST(test_caps_refused) {
+  /* A 3-channel model has no GRAY8, a 4-channel one no RGB, and the size is
+   * the model's. */
+  const char *cases[][2] = {
+      {tiny3, "format=GRAY8"}, {tiny4, "format=RGB"}, {tiny3, "width=64"}};
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    gchar *desc = g_strdup_printf("sg3src model=%s ! video/x-raw,%s ! fakesink",
+                                  cases[i][0], cases[i][1]);
+    GstStateChangeReturn ret;
+    gchar *debug = NULL;
+    GError *err = pipeline_error(desc, &ret, &debug);
+    fail_unless(err != NULL, "%s negotiated", desc);
+    fail_unless(err->domain == GST_STREAM_ERROR && debug &&
+                    strstr(debug, "not-negotiated"),
+                "%s: %s (%s)", desc, err->message, debug);
+    g_error_free(err);
+    g_free(debug);
+    g_free(desc);
+  }
+}
+GST_END_TEST;
+
+GST_START_TEST(test_framerate) {
+  GstHarness *h = harness("video/x-raw, framerate=25/2", NULL);
+  g_object_set(h->element, "model", tiny3, NULL);
+  gst_harness_play(h);
+  for (int i = 0; i < 3; i++) {
+    GstBuffer *b = gst_harness_pull(h);
+    GstClockTime dur = gst_util_uint64_scale(GST_SECOND, 2, 25);
+    fail_unless_equals_uint64(GST_BUFFER_PTS(b),
+                              gst_util_uint64_scale(i, 2 * GST_SECOND, 25));
+    fail_unless(GST_BUFFER_DURATION(b) >= dur - 1 &&
+                GST_BUFFER_DURATION(b) <= dur + 1);
+    gst_buffer_unref(b);
+  }
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+/* ------------------------------------------------------------------------ */
+/* Buffers */
+
+GST_START_TEST(test_num_buffers) {
+  GstHarness *h = harness(NULL, NULL);
+  g_object_set(h->element, "model", tiny3, "num-buffers", 5, NULL);
+  gst_harness_play(h);
+  int count = 0;
+  for (;;) {
+    GstBuffer *b = NULL;
+    fail_unless(gst_harness_pull_until_eos(h, &b));
+    if (!b)
+      break;
+    fail_unless_equals_uint64(GST_BUFFER_OFFSET(b), count);
+    fail_unless_equals_uint64(GST_BUFFER_PTS(b),
+                              gst_util_uint64_scale(count, GST_SECOND, 30));
+    count++;
+    gst_buffer_unref(b);
+  }
+  fail_unless_equals_int(count, 5);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_determinism) {
+  const char *props[] = {
+      "seed=11 psi=0.6 translate-x=0.1 rotate=20",
+      "seed=4 animation=walk walk-frames=3 walk-keyframes=2 spin=30 pan-x=0.2",
+  };
+  for (gsize k = 0; k < G_N_ELEMENTS(props); k++) {
+    gchar *p = g_strdup_printf("model=%s %s", tiny3, props[k]);
+    GstHarness *a = harness(NULL, p), *b = harness(NULL, p);
+    gst_harness_play(a);
+    gst_harness_play(b);
+    GstBuffer *prev = NULL;
+    for (int i = 0; i < 5; i++) {
+      GstBuffer *x = gst_harness_pull(a), *y = gst_harness_pull(b);
+      fail_unless(buffers_equal(x, y), "%s: frame %d differs", props[k], i);
+      /* animated frames must also differ from one another */
+      if (prev && k == 1)
+        fail_if(buffers_equal(prev, x), "%s: frame %d repeats", props[k], i);
+      gst_buffer_replace(&prev, x);
+      gst_buffer_unref(x);
+      gst_buffer_unref(y);
+    }
+    gst_buffer_unref(prev);
+    gst_harness_teardown(a);
+    gst_harness_teardown(b);
+    g_free(p);
+  }
+}
+GST_END_TEST;
+
+/* ------------------------------------------------------------------------ */
+/* Parity with the demo model's reference images */
+
+GST_START_TEST(test_parity_demo) {
+  gchar *json =
+      g_build_filename(data_dir, "reference", "cases-demo.json", NULL);
+  JsonParser *parser = json_parser_new();
+  fail_unless(json_parser_load_from_file(parser, json, NULL), "%s", json);
+  JsonArray *cases = json_object_get_array_member(
+      json_node_get_object(json_parser_get_root(parser)), "cases");
+  fail_unless(json_array_get_length(cases) >= 3);
+  for (guint k = 0; k < json_array_get_length(cases); k++) {
+    JsonObject *cs = json_array_get_object_element(cases, k);
+    Params p = PARAMS(.seed = (guint)json_object_get_int_member(cs, "seed"));
+    if (json_object_has_member(cs, "class"))
+      p.klass = (gint)json_object_get_int_member(cs, "class");
+    if (json_object_has_member(cs, "psi"))
+      p.psi = json_object_get_double_member(cs, "psi");
+    if (json_object_has_member(cs, "translate")) {
+      JsonArray *t = json_object_get_array_member(cs, "translate");
+      p.tx = json_array_get_double_element(t, 0);
+      p.ty = json_array_get_double_element(t, 1);
+    }
+    if (json_object_has_member(cs, "rotate"))
+      p.rot = json_object_get_double_member(cs, "rotate");
+
+    /* the built-in model: no model property */
+    GstHarness *h = harness("video/x-raw, format=GRAY8", NULL);
+    g_object_set(h->element, "seed", p.seed, "class", p.klass, "psi", p.psi,
+                 "translate-x", p.tx, "translate-y", p.ty, "rotate", p.rot,
+                 "num-buffers", 1, NULL);
+    gst_harness_play(h);
+    GstBuffer *buf = gst_harness_pull(h);
+    GstCaps *caps = harness_caps(h);
+    int ch, res;
+    guint8 *u8 = expected_image(p, &ch, &res);
+    fail_unless_equals_int(ch, 1);
+    fail_unless_equals_int(compare_frame(buf, caps, u8, ch, res), 0);
+
+    /* and the official generator's 8-bit image, within one step as the core
+     * parity test allows */
+    gchar *path = g_build_filename(data_dir, "reference",
+                                   json_object_get_string_member(cs, "dir"),
+                                   "img_u8.npy", NULL);
+    npy_array a;
+    char err[256];
+    fail_unless(npy_read(path, &a, err, sizeof err) == 0, "%s", err);
+    fail_unless_equals_int(a.numel, (gsize)res * res);
+    GstMapInfo m;
+    gst_buffer_map(buf, &m, GST_MAP_READ);
+    int worst = 0;
+    for (gsize i = 0; i < a.numel; i++)
+      worst = MAX(worst, abs((int)m.data[i] - ((guint8 *)a.data)[i]));
+    gst_buffer_unmap(buf, &m);
+    fail_unless(worst <= 1, "case %u: max |diff| %d", k, worst);
+    npy_free(&a);
+    g_free(path);
+    g_free(u8);
+    gst_caps_unref(caps);
+    gst_buffer_unref(buf);
+    gst_harness_teardown(h);
+  }
+  g_object_unref(parser);
+  g_free(json);
+}
+GST_END_TEST;
+
+/* ------------------------------------------------------------------------ */
+/* Properties */
+
+static GstPadProbeReturn change_seed_after(GstPad *pad, GstPadProbeInfo *info,
+                                           gpointer user) {
+  GstBuffer *b = GST_PAD_PROBE_INFO_BUFFER(info);
+  if (GST_BUFFER_OFFSET(b) == 2)
+    g_object_set(GST_PAD_PARENT(pad), "seed", 9, "translate-y", 0.25, NULL);
+  return GST_PAD_PROBE_OK;
+}
+
+GST_START_TEST(test_property_change_next_frame) {
+  /* Changed from the streaming thread right after frame 2 is made: frame 3
+   * is the first with the new values. */
+  int ch, res;
+  guint8 *before = expected_image(PARAMS(.model = tiny3, .seed = 1), &ch, &res);
+  guint8 *after =
+      expected_image(PARAMS(.model = tiny3, .seed = 9, .ty = 0.25), &ch, &res);
+  GstHarness *h = harness(NULL, NULL);
+  g_object_set(h->element, "model", tiny3, "seed", 1, NULL);
+  GstPad *src = gst_element_get_static_pad(h->element, "src");
+  gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_BUFFER, change_seed_after, NULL,
+                    NULL);
+  gst_object_unref(src);
+  gst_harness_play(h);
+  GstCaps *caps = NULL;
+  for (int i = 0; i < 6; i++) {
+    GstBuffer *b = gst_harness_pull(h);
+    if (!caps)
+      caps = harness_caps(h);
+    fail_unless_equals_int(
+        compare_frame(b, caps, i <= 2 ? before : after, ch, res), 0);
+    gst_buffer_unref(b);
+  }
+  gst_caps_unref(caps);
+  gst_harness_teardown(h);
+  g_free(before);
+  g_free(after);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_property_change_live) {
+  /* Live, on the test clock: a change made from the application thread
+   * between two frames shows in the next one. */
+  int ch, res;
+  guint8 *seed1 = expected_image(PARAMS(.model = tiny3, .seed = 1), &ch, &res);
+  guint8 *seed9 = expected_image(PARAMS(.model = tiny3, .seed = 9), &ch, &res);
+  GstHarness *h = harness("video/x-raw, framerate=1/1", NULL);
+  g_object_set(h->element, "model", tiny3, "seed", 1, "is-live", TRUE, NULL);
+  gst_harness_play(h);
+  GstBuffer *b = pull_live(h);
+  GstCaps *caps = harness_caps(h);
+  fail_unless_equals_int(compare_frame(b, caps, seed1, ch, res), 0);
+  gst_buffer_unref(b);
+
+  g_object_set(h->element, "seed", 9, NULL);
+  b = pull_live(h);
+  fail_unless_equals_uint64(GST_BUFFER_PTS(b), GST_SECOND);
+  fail_unless_equals_int(compare_frame(b, caps, seed9, ch, res), 0);
+  gst_buffer_unref(b);
+  gst_caps_unref(caps);
+  gst_harness_teardown(h);
+  g_free(seed1);
+  g_free(seed9);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_transform_property) {
+  GstElement *e = gst_element_factory_make("sg3src", NULL);
+  gst_util_set_object_arg(G_OBJECT(e), "transform", "<0.2, -1, 30>");
+  gdouble tx, ty, rot;
+  g_object_get(e, "translate-x", &tx, "translate-y", &ty, "rotate", &rot, NULL);
+  fail_unless(tx == 0.2 && ty == -1.0 && rot == 30.0);
+  g_object_set(e, "rotate", 45.0, NULL);
+  GValue v = G_VALUE_INIT;
+  g_value_init(&v, GST_TYPE_ARRAY);
+  g_object_get_property(G_OBJECT(e), "transform", &v);
+  fail_unless_equals_int(gst_value_array_get_size(&v), 3);
+  fail_unless(g_value_get_double(gst_value_array_get_value(&v, 2)) == 45.0);
+  g_value_unset(&v);
+  /* wrong shapes are refused, the values stay */
+  gst_util_set_object_arg(G_OBJECT(e), "transform", "<1, 2>");
+  g_object_get(e, "translate-x", &tx, NULL);
+  fail_unless(tx == 0.2);
+  gst_object_unref(e);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_class) {
+  /* conditional: an out-of-range class uses the last, with a warning */
+  int ch, res;
+  guint8 *c2 =
+      expected_image(PARAMS(.model = tiny1, .seed = 3, .klass = 2), &ch, &res);
+  GstHarness *h = harness(NULL, NULL);
+  GstBus *bus = gst_bus_new();
+  gst_element_set_bus(h->element, bus);
+  g_object_set(h->element, "model", tiny1, "seed", 3, "class", 7, NULL);
+  gst_harness_play(h);
+  GstBuffer *b = gst_harness_pull(h);
+  GstCaps *caps = harness_caps(h);
+  fail_unless_equals_int(compare_frame(b, caps, c2, ch, res), 0);
+  GstMessage *msg =
+      gst_bus_timed_pop_filtered(bus, GST_SECOND, GST_MESSAGE_WARNING);
+  fail_unless(msg != NULL);
+  gst_message_unref(msg);
+  gst_buffer_unref(b);
+  gst_caps_unref(caps);
+  gst_element_set_bus(h->element, NULL);
+  gst_harness_teardown(h);
+  gst_object_unref(bus);
+  g_free(c2);
+
+  /* unconditional: ignored, with a warning */
+  guint8 *u = expected_image(PARAMS(.model = tiny3, .seed = 3), &ch, &res);
+  h = harness(NULL, NULL);
+  bus = gst_bus_new();
+  gst_element_set_bus(h->element, bus);
+  g_object_set(h->element, "model", tiny3, "seed", 3, "class", 1, NULL);
+  gst_harness_play(h);
+  b = gst_harness_pull(h);
+  caps = harness_caps(h);
+  fail_unless_equals_int(compare_frame(b, caps, u, ch, res), 0);
+  msg = gst_bus_timed_pop_filtered(bus, GST_SECOND, GST_MESSAGE_WARNING);
+  fail_unless(msg != NULL);
+  gst_message_unref(msg);
+  gst_buffer_unref(b);
+  gst_caps_unref(caps);
+  gst_element_set_bus(h->element, NULL);
+  gst_harness_teardown(h);
+  gst_object_unref(bus);
+  g_free(u);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_controller) {
+  /* translate-x driven by a control source follows stream time: at 10 fps
+   * frame 5 (t = 0.5 s) has translate-x = 0.5 on a 0 -> 1 ramp over 1 s. */
+  int ch, res;
+  guint8 *u8 =
+      expected_image(PARAMS(.model = tiny3, .seed = 2, .tx = 0.5), &ch, &res);
+  GstHarness *h = harness("video/x-raw, framerate=10/1", NULL);
+  g_object_set(h->element, "model", tiny3, "seed", 2, NULL);
+  GstControlSource *cs = gst_interpolation_control_source_new();
+  g_object_set(cs, "mode", GST_INTERPOLATION_MODE_LINEAR, NULL);
+  GstTimedValueControlSource *tvcs = GST_TIMED_VALUE_CONTROL_SOURCE(cs);
+  gst_timed_value_control_source_set(tvcs, 0, 0.0);
+  gst_timed_value_control_source_set(tvcs, GST_SECOND, 1.0);
+  gst_object_add_control_binding(
+      GST_OBJECT(h->element), gst_direct_control_binding_new_absolute(
+                                  GST_OBJECT(h->element), "translate-x", cs));
+  gst_harness_play(h);
+  GstCaps *caps = NULL;
+  for (int i = 0; i <= 5; i++) {
+    GstBuffer *b = gst_harness_pull(h);
+    if (!caps)
+      caps = harness_caps(h);
+    if (i == 5)
+      fail_unless_equals_int(compare_frame(b, caps, u8, ch, res), 0);
+    gst_buffer_unref(b);
+  }
+  gst_caps_unref(caps);
+  gst_harness_teardown(h);
+  gst_object_unref(cs);
+  g_free(u8);
+}
+GST_END_TEST;
+
+/* ------------------------------------------------------------------------ */
+/* Walk */
+
+GST_START_TEST(test_spline) {
+  /* The not-a-knot spline reproduces a cubic exactly. */
+  for (int n = 4; n < 40; n++) {
+    double y[40], m[40];
+    for (int i = 0; i < n; i++)
+      y[i] = 0.3 * i * i * i - 2.0 * i * i + i - 5.0;
+    sg3_spline_not_a_knot(y, n, m);
+    for (int i = 0; i < n; i++)
+      fail_unless(fabs(m[i] - (1.8 * i - 4.0)) < 1e-9 * (1 + n * n),
+                  "n=%d i=%d: %g", n, i, m[i]);
+  }
+}
+GST_END_TEST;
+
+GST_START_TEST(test_walk_ws) {
+  /* In w-space: keyframes exactly, the loop closes, and the path is smooth
+   * (continuous first derivative across a keyframe). */
+  char *err = NULL;
+  sg3_model *m = sg3_model_load(tiny3, &err);
+  sg3_model_info i;
+  sg3_model_get_info(m, &i);
+  sg3_generator *g = sg3_generator_new(m, &err);
+  int d = i.num_ws * i.w_dim, k = 4;
+  sg3_walk *w = sg3_walk_new(g, 10, k, NULL, 1.0f, -1, &err);
+  fail_unless(w != NULL);
+  float *a = g_new(float, d), *b = g_new(float, d), *c = g_new(float, d);
+  double *z = g_new(double, i.z_dim);
+  for (int s = 0; s < k; s++) {
+    sg3_z_from_seed(10 + s, z, i.z_dim);
+    sg3_mapping(g, z, NULL, 1.0f, -1, a, &err);
+    sg3_walk_eval(w, s, b);
+    fail_unless(memcmp(a, b, sizeof(float) * d) == 0, "keyframe %d", s);
+    sg3_walk_eval(w, s + k, c);
+    fail_unless(memcmp(b, c, sizeof(float) * d) == 0, "loop at %d", s);
+  }
+  const double h = 1e-3;
+  for (int s = 0; s <= k; s++) {
+    /* one-sided slopes either side of the knot agree */
+    sg3_walk_eval(w, s - h, a);
+    sg3_walk_eval(w, s, b);
+    sg3_walk_eval(w, s + h, c);
+    double worst = 0, scale = 0;
+    for (int j = 0; j < d; j++) {
+      double l = (b[j] - a[j]) / h, r = (c[j] - b[j]) / h;
+      worst = fmax(worst, fabs(l - r));
+      scale = fmax(scale, fabs(l));
+    }
+    fail_unless(worst < 0.02 * scale + 1e-3, "kink at %d: %g (slope %g)", s,
+                worst, scale);
+  }
+  sg3_walk_free(w);
+  sg3_generator_free(g);
+  sg3_model_unref(m);
+  g_free(a);
+  g_free(b);
+  g_free(c);
+  g_free(z);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_walk_frames) {
+  /* 3 keyframes x 6 frames: every frame differs from the last, frame 6j is
+   * keyframe seed+j exactly, frame 18 loops back to frame 0, and steps
+   * between frames are small next to the step between keyframes. */
+  const int wf = 6, k = 3;
+  GstHarness *h = harness(NULL, NULL);
+  g_object_set(h->element, "model", tiny3, "seed", 20, "animation", 1,
+               "walk-frames", wf, "walk-keyframes", k, NULL);
+  gst_harness_play(h);
+  GstBuffer *f[19];
+  for (int i = 0; i <= k * wf; i++)
+    f[i] = gst_harness_pull(h);
+  GstCaps *caps = harness_caps(h);
+  for (int j = 0; j < k; j++) {
+    int ch, res;
+    guint8 *u8 =
+        expected_image(PARAMS(.model = tiny3, .seed = 20 + j), &ch, &res);
+    fail_unless_equals_int(compare_frame(f[j * wf], caps, u8, ch, res), 0);
+    g_free(u8);
+  }
+  fail_unless(buffers_equal(f[0], f[k * wf]));
+  double key = 0, step = 0;
+  for (int j = 0; j < k; j++)
+    key = fmax(key, buffer_diff(f[j * wf], f[(j + 1) * wf]));
+  for (int i = 0; i < k * wf; i++) {
+    fail_if(buffers_equal(f[i], f[i + 1]), "frame %d repeats", i);
+    step = fmax(step, buffer_diff(f[i], f[i + 1]));
+  }
+  fail_unless(step < 0.6 * key, "largest step %g vs keyframe step %g", step,
+              key);
+  for (int i = 0; i <= k * wf; i++)
+    gst_buffer_unref(f[i]);
+  gst_caps_unref(caps);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+/* ------------------------------------------------------------------------ */
+/* Live timing */
+
+GST_START_TEST(test_live_timestamps) {
+  GstHarness *h = harness("video/x-raw, framerate=5/1", NULL);
+  g_object_set(h->element, "model", tiny3, "is-live", TRUE, NULL);
+  gst_harness_play(h);
+  for (int i = 0; i < 5; i++) {
+    GstBuffer *b = pull_live(h);
+    fail_unless_equals_uint64(GST_BUFFER_PTS(b), i * GST_SECOND / 5);
+    fail_unless_equals_uint64(GST_BUFFER_DURATION(b), GST_SECOND / 5);
+    fail_unless_equals_uint64(GST_BUFFER_OFFSET(b), i);
+    /* handed over no earlier than its time */
+    GstTestClock *clock = gst_harness_get_testclock(h);
+    fail_unless(gst_clock_get_time(GST_CLOCK(clock)) >= GST_BUFFER_PTS(b));
+    gst_object_unref(clock);
+    gst_buffer_unref(b);
+  }
+  GstQuery *q = gst_query_new_latency();
+  GstPad *src = gst_element_get_static_pad(h->element, "src");
+  fail_unless(gst_pad_query(src, q));
+  gboolean live;
+  GstClockTime min, max;
+  gst_query_parse_latency(q, &live, &min, &max);
+  fail_unless(live);
+  fail_unless_equals_uint64(min, GST_SECOND / 5);
+  gst_query_unref(q);
+  gst_object_unref(src);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_live_skips_when_slow) {
+  /* 20000 fps is far faster than even the tiny model renders: the source
+   * must skip frames (and say so with QoS) yet keep its timestamps on the
+   * clock. */
+  const GstClockTime dur = GST_SECOND / 20000;
+  GstHarness *h = harness("video/x-raw, framerate=20000/1", NULL);
+  gst_harness_use_systemclock(h);
+  GstClock *clock = gst_system_clock_obtain();
+  gst_element_set_base_time(h->element, gst_clock_get_time(clock));
+  GstBus *bus = gst_bus_new();
+  gst_element_set_bus(h->element, bus);
+  g_object_set(h->element, "model", tiny3, "is-live", TRUE, NULL);
+  gst_harness_play(h);
+  GstClockTime last = GST_CLOCK_TIME_NONE;
+  guint64 gaps = 0;
+  for (int i = 0; i < 10; i++) {
+    GstBuffer *b = gst_harness_pull(h);
+    GstClockTime pts = GST_BUFFER_PTS(b);
+    fail_unless_equals_uint64(pts % dur, 0);
+    if (GST_CLOCK_TIME_IS_VALID(last)) {
+      fail_unless(pts > last);
+      gaps += pts - last > dur;
+    }
+    last = pts;
+    /* not drifting: the frame is at most a second behind the clock */
+    GstClockTime now =
+        gst_clock_get_time(clock) - gst_element_get_base_time(h->element);
+    fail_unless(pts + GST_SECOND > now,
+                "pts %" GST_TIME_FORMAT " now %" GST_TIME_FORMAT,
+                GST_TIME_ARGS(pts), GST_TIME_ARGS(now));
+    gst_buffer_unref(b);
+  }
+  fail_unless(gaps > 0);
+  GstMessage *msg = gst_bus_pop_filtered(bus, GST_MESSAGE_QOS);
+  fail_unless(msg != NULL);
+  GstFormat fmt;
+  guint64 processed, dropped;
+  gst_message_parse_qos_stats(msg, &fmt, &processed, &dropped);
+  fail_unless(fmt == GST_FORMAT_BUFFERS && dropped > 0);
+  gst_message_unref(msg);
+  gst_element_set_bus(h->element, NULL);
+  gst_harness_teardown(h);
+  gst_object_unref(bus);
+  gst_object_unref(clock);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_live_realtime) {
+  /* 10 frames at 20 fps through a syncing sink take about half a second. */
+  gchar *desc = g_strdup_printf("sg3src model=%s is-live=true num-buffers=10 "
+                                "! video/x-raw,framerate=20/1 "
+                                "! fakesink sync=true",
+                                tiny3);
+  GstElement *p = gst_parse_launch(desc, NULL);
+  GstBus *bus = gst_element_get_bus(p);
+  gint64 t0 = g_get_monotonic_time();
+  gst_element_set_state(p, GST_STATE_PLAYING);
+  GstMessage *msg = gst_bus_timed_pop_filtered(
+      bus, 20 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  double secs = (g_get_monotonic_time() - t0) / 1e6;
+  fail_unless(msg && GST_MESSAGE_TYPE(msg) == GST_MESSAGE_EOS);
+  fail_unless(secs > 0.4 && secs < 3.0, "took %.2f s", secs);
+  gst_message_unref(msg);
+  gst_element_set_state(p, GST_STATE_NULL);
+  gst_object_unref(bus);
+  gst_object_unref(p);
+  g_free(desc);
+}
+GST_END_TEST;
+
+/* ------------------------------------------------------------------------ */
+/* Errors and models */
+
+GST_START_TEST(test_bad_model) {
+  gchar *missing = g_build_filename(tmpdir, "missing.safetensors", NULL);
+  struct {
+    const char *path;
+    GQuark domain;
+    gint code;
+    const char *reason;
+  } cases[] = {
+      {missing, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
+       "no such file"},
+      {not_model, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ, NULL},
+      {truncated, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ, NULL},
+      {tmpdir, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ, "directory"},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    gchar *desc =
+        g_strdup_printf("sg3src model=\"%s\" ! fakesink", cases[i].path);
+    GstStateChangeReturn ret;
+    gint64 t0 = g_get_monotonic_time();
+    GError *err = pipeline_error(desc, &ret, NULL);
+    fail_unless(g_get_monotonic_time() - t0 < 10 * G_USEC_PER_SEC);
+    fail_unless_equals_int(ret, GST_STATE_CHANGE_FAILURE);
+    fail_unless(err != NULL, "%s: no error", cases[i].path);
+    fail_unless(g_error_matches(err, cases[i].domain, cases[i].code), "%s: %s",
+                cases[i].path, err->message);
+    /* names the file and says why */
+    fail_unless(strstr(err->message, cases[i].path) != NULL, "%s",
+                err->message);
+    if (cases[i].reason)
+      fail_unless(strstr(err->message, cases[i].reason) != NULL, "%s",
+                  err->message);
+    else
+      fail_unless(strlen(err->message) >
+                      strlen(cases[i].path) + strlen("Could not load "
+                                                     "StyleGAN3 model \"\": "),
+                  "%s", err->message);
+    GST_INFO("%s", err->message);
+    g_error_free(err);
+    g_free(desc);
+  }
+  g_free(missing);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_model_change_playing) {
+  /* 16x16 RGB -> 8x8 RGBA while playing: the stream renegotiates. A bad file
+   * is refused with a warning and the stream goes on. */
+  GstHarness *h = harness(NULL, NULL);
+  GstBus *bus = gst_bus_new();
+  gst_element_set_bus(h->element, bus);
+  g_object_set(h->element, "model", tiny3, NULL);
+  gst_harness_play(h);
+  GstBuffer *b = gst_harness_pull(h);
+  fail_unless_equals_int(gst_buffer_get_size(b), 16 * 16 * 3);
+  gst_buffer_unref(b);
+
+  g_object_set(h->element, "model", not_model, NULL);
+  GstMessage *msg =
+      gst_bus_timed_pop_filtered(bus, GST_SECOND, GST_MESSAGE_WARNING);
+  fail_unless(msg != NULL);
+  gst_message_unref(msg);
+  gchar *now;
+  g_object_get(h->element, "model", &now, NULL);
+  fail_unless_equals_string(now, tiny3);
+  g_free(now);
+  b = gst_harness_pull(h);
+  fail_unless_equals_int(gst_buffer_get_size(b), 16 * 16 * 3);
+  gst_buffer_unref(b);
+
+  g_object_set(h->element, "model", tiny4s, NULL);
+  /* frames already queued are the old size; the new model's follow */
+  for (int i = 0; i < 1000; i++) {
+    b = gst_harness_pull(h);
+    gsize size = gst_buffer_get_size(b);
+    gst_buffer_unref(b);
+    if (size == 8 * 8 * 4)
+      break;
+    fail_unless_equals_int(size, 16 * 16 * 3);
+  }
+  GstCaps *caps = harness_caps(h);
+  GstStructure *s = gst_caps_get_structure(caps, 0);
+  fail_unless_equals_string(gst_structure_get_string(s, "format"), "RGBA");
+  gint w;
+  gst_structure_get_int(s, "width", &w);
+  fail_unless_equals_int(w, 8);
+  gst_caps_unref(caps);
+  gst_element_set_bus(h->element, NULL);
+  gst_harness_teardown(h);
+  gst_object_unref(bus);
+}
+GST_END_TEST;
+
+static GMutex last_lock;
+
+static void count_buffer(GstElement *sink, GstBuffer *buf, GstPad *pad,
+                         gpointer user) {
+  GstClockTime *last = user;
+  g_mutex_lock(&last_lock);
+  fail_unless(!GST_CLOCK_TIME_IS_VALID(*last) || GST_BUFFER_PTS(buf) > *last);
+  *last = GST_BUFFER_PTS(buf);
+  g_mutex_unlock(&last_lock);
+}
+
+GST_START_TEST(test_pause_resume) {
+  /* Live PLAYING -> PAUSED -> PLAYING: the stream goes on where it was
+   * (running time stops while paused), no error. */
+  gchar *desc = g_strdup_printf("sg3src model=%s is-live=true ! "
+                                "video/x-raw,framerate=20/1 ! fakesink "
+                                "name=sink sync=true signal-handoffs=true",
+                                tiny3);
+  GstElement *p = gst_parse_launch(desc, NULL);
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(p), "sink");
+  GstClockTime last = GST_CLOCK_TIME_NONE;
+  g_signal_connect(sink, "handoff", G_CALLBACK(count_buffer), &last);
+  GstBus *bus = gst_element_get_bus(p);
+  GstState states[] = {GST_STATE_PLAYING, GST_STATE_PAUSED, GST_STATE_PLAYING,
+                       GST_STATE_PAUSED, GST_STATE_PLAYING};
+  GstClockTime seen = 0;
+  for (gsize i = 0; i < G_N_ELEMENTS(states); i++) {
+    gst_element_set_state(p, states[i]);
+    fail_if(gst_element_get_state(p, NULL, NULL, 10 * GST_SECOND) ==
+            GST_STATE_CHANGE_FAILURE);
+    g_usleep(300 * 1000);
+    GstMessage *err = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+    fail_unless(err == NULL);
+    if (states[i] == GST_STATE_PLAYING) {
+      g_mutex_lock(&last_lock);
+      GstClockTime now = last;
+      g_mutex_unlock(&last_lock);
+      fail_unless(GST_CLOCK_TIME_IS_VALID(now) && (i == 0 || now > seen),
+                  "no new frames after step %u", (guint)i);
+      seen = now;
+    }
+  }
+  gst_element_set_state(p, GST_STATE_NULL);
+  gst_object_unref(sink);
+  gst_object_unref(bus);
+  gst_object_unref(p);
+  g_free(desc);
+}
+GST_END_TEST;
+
+static void cycles(const char *desc, int n) {
+  GstElement *p = gst_parse_launch(desc, NULL);
+  fail_unless(p != NULL);
+  for (int i = 0; i < n; i++) {
+    GstStateChangeReturn r = gst_element_set_state(p, GST_STATE_PLAYING);
+    fail_if(r == GST_STATE_CHANGE_FAILURE);
+    r = gst_element_get_state(p, NULL, NULL, 30 * GST_SECOND);
+    fail_unless(r == GST_STATE_CHANGE_SUCCESS ||
+                    r == GST_STATE_CHANGE_NO_PREROLL,
+                "cycle %d: %d", i, r);
+    fail_unless_equals_int(gst_element_set_state(p, GST_STATE_NULL),
+                           GST_STATE_CHANGE_SUCCESS);
+  }
+  gst_object_unref(p);
+}
+
+GST_START_TEST(test_cycles) {
+  gchar *desc = g_strdup_printf("sg3src model=%s ! fakesink", tiny3);
+  cycles(desc, 100);
+  g_free(desc);
+  desc = g_strdup_printf(
+      "sg3src model=%s is-live=true animation=walk ! fakesink", tiny1);
+  cycles(desc, g_getenv("SG3_UNDER_VALGRIND") ? 20 : 100);
+  g_free(desc);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_cycles_builtin) {
+  /* the built-in model, live: the stop waits for at most the frame being
+   * rendered */
+  cycles("sg3src is-live=true ! fakesink", 5);
+  cycles("sg3src num-buffers=1 ! fakesink", 2);
+}
+GST_END_TEST;
+
+/* ------------------------------------------------------------------------ */
+
+static Suite *sg3src_suite(void) {
+  Suite *s = suite_create("sg3src");
+  TCase *tc = tcase_create("tiny");
+  tcase_set_timeout(tc, 300);
+  suite_add_tcase(s, tc);
+  tcase_add_test(tc, test_formats_gray);
+  tcase_add_test(tc, test_formats_rgb);
+  tcase_add_test(tc, test_formats_rgba);
+  tcase_add_test(tc, test_caps_refused);
+  tcase_add_test(tc, test_framerate);
+  tcase_add_test(tc, test_num_buffers);
+  tcase_add_test(tc, test_determinism);
+  tcase_add_test(tc, test_property_change_next_frame);
+  tcase_add_test(tc, test_property_change_live);
+  tcase_add_test(tc, test_transform_property);
+  tcase_add_test(tc, test_class);
+  tcase_add_test(tc, test_controller);
+  tcase_add_test(tc, test_spline);
+  tcase_add_test(tc, test_walk_ws);
+  tcase_add_test(tc, test_walk_frames);
+  tcase_add_test(tc, test_live_timestamps);
+  tcase_add_test(tc, test_live_skips_when_slow);
+  tcase_add_test(tc, test_bad_model);
+  tcase_add_test(tc, test_model_change_playing);
+  tcase_add_test(tc, test_cycles);
+  /* real time or the full-size demo model: too slow under valgrind */
+  TCase *slow = tcase_create("demo");
+  tcase_set_timeout(slow, 600);
+  suite_add_tcase(s, slow);
+  tcase_add_test(slow, test_parity_demo);
+  tcase_add_test(slow, test_live_realtime);
+  tcase_add_test(slow, test_pause_resume);
+  tcase_add_test(slow, test_cycles_builtin);
+  return s;
+}
+
+int main(int argc, char **argv) {
+  gst_check_init(&argc, &argv);
+  data_dir = g_getenv("SG3_TEST_DATA");
+  models_dir = g_getenv("SG3_MODELS_DIR");
+  if (!data_dir || !models_dir) {
+    g_printerr("set SG3_TEST_DATA and SG3_MODELS_DIR\n");
+    return 2;
+  }
+  tmpdir = g_dir_make_tmp("sg3src-test-XXXXXX", NULL);
+  g_assert_nonnull(tmpdir);
+  tiny1 = write_tiny("tiny1.safetensors", TINY(1, 16, 3), 1);
+  tiny3 = write_tiny("tiny3.safetensors", TINY(3, 16, 0), 3);
+  tiny4 = write_tiny("tiny4.safetensors", TINY(4, 16, 0), 4);
+  tiny4s = write_tiny("tiny4s.safetensors", TINY(4, 8, 0), 5);
+  not_model = g_build_filename(tmpdir, "notes.txt", NULL);
+  g_file_set_contents(not_model, "not a model\n", -1, NULL);
+  /* a model cut in half */
+  gchar *bytes;
+  gsize len;
+  g_file_get_contents(tiny3, &bytes, &len, NULL);
+  truncated = g_build_filename(tmpdir, "truncated.safetensors", NULL);
+  g_file_set_contents(truncated, bytes, (gssize)len / 2, NULL);
+  g_free(bytes);
+
+  int failed = gst_check_run_suite(sg3src_suite(), "sg3src", __FILE__);
+
+  const char *files[] = {tiny1, tiny3, tiny4, tiny4s, not_model, truncated};
+  for (gsize i = 0; i < G_N_ELEMENTS(files); i++)
+    g_unlink(files[i]);
+  g_rmdir(tmpdir);
+  g_free(tiny1);
+  g_free(tiny3);
+  g_free(tiny4);
+  g_free(tiny4s);
+  g_free(not_model);
+  g_free(truncated);
+  g_free(tmpdir);
+  return failed;
+}
