@@ -171,7 +171,7 @@ static int read_f32(const uint8_t *p, pk_dtype_kind kind, float *out) {
     memcpy(out, &bits, 4);
     return 0;
   case PK_DT_F16:
-    *out = pk_half_to_float((uint16_t)(p[0] | p[1] << 8));
+    *out = sg3_half_to_float((uint16_t)(p[0] | p[1] << 8));
     return 0;
   case PK_DT_BF16:
     bits = (uint32_t)(p[0] | p[1] << 8) << 16;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "tensors.h"
 
 #define PK_CHUNK 1024
 
@@ -779,31 +780,6 @@ const char *pk_type_name(const pk_obj *o) {
 
 /* ---- numbers ---- */
 
-float pk_half_to_float(uint16_t h) {
-  uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f,
-           mant = h & 0x3ff, bits;
-  if (exp == 0) {
-    if (mant == 0) {
-      bits = sign;
-    } else { /* subnormal: normalise */
-      exp = 127 - 15 + 1;
-      while (!(mant & 0x400)) {
-        mant <<= 1;
-        exp--;
-      }
-      mant &= 0x3ff;
-      bits = sign | (exp << 23) | (mant << 13);
-    }
-  } else if (exp == 31) {
-    bits = sign | 0x7f800000u | (mant << 13);
-  } else {
-    bits = sign | ((exp - 15 + 127) << 23) | (mant << 13);
-  }
-  float f;
-  memcpy(&f, &bits, sizeof f);
-  return f;
-}
-
 int pk_read_element(const uint8_t *p, pk_dtype_kind kind, size_t elem_size,
                     int big_endian, int64_t *i, double *f) {
   if (elem_size == 0 || elem_size > 8)
@@ -831,7 +807,7 @@ int pk_read_element(const uint8_t *p, pk_dtype_kind kind, size_t elem_size,
   case PK_DT_F16:
     if (elem_size != 2)
       return -1;
-    *f = pk_half_to_float((uint16_t)u);
+    *f = sg3_half_to_float((uint16_t)u);
     return 0;
   case PK_DT_BF16: {
     if (elem_size != 2)

@@ -195,7 +195,6 @@ int pk_build(pk_vm *vm, pk_obj *obj, pk_obj *state);
 int pk_persistent_load(pk_vm *vm, pk_obj *pid, pk_obj **out);
 
 /* Numbers of numpy/torch element types. */
-float pk_half_to_float(uint16_t h);
 /* Reads one element as double (floats) or int64 (ints, bool). Returns 1 if
  * the value is an integer (*i set), 0 if a float (*f set), -1 if the type is
  * not numeric or an unsigned value does not fit int64. */

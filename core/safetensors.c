@@ -12,31 +12,6 @@
 
 #define MAX_HEADER (64u << 20)
 
-static float half_to_float(uint16_t h) {
-  uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f,
-           mant = h & 0x3ff, bits;
-  if (exp == 0) {
-    if (mant == 0) {
-      bits = sign;
-    } else { /* subnormal: normalise */
-      exp = 127 - 15 + 1;
-      while (!(mant & 0x400)) {
-        mant <<= 1;
-        exp--;
-      }
-      mant &= 0x3ff;
-      bits = sign | (exp << 23) | (mant << 13);
-    }
-  } else if (exp == 31) {
-    bits = sign | 0x7f800000u | (mant << 13);
-  } else {
-    bits = sign | ((exp - 15 + 127) << 23) | (mant << 13);
-  }
-  float f;
-  memcpy(&f, &bits, 4);
-  return f;
-}
-
 /* Converts `numel` little-endian elements of `dtype` to float32. */
 static int convert(const char *dtype, const uint8_t *src, size_t numel,
                    float *dst) {
@@ -44,7 +19,7 @@ static int convert(const char *dtype, const uint8_t *src, size_t numel,
     memcpy(dst, src, numel * 4);
   } else if (strcmp(dtype, "F16") == 0) {
     for (size_t i = 0; i < numel; i++)
-      dst[i] = half_to_float((uint16_t)(src[2 * i] | src[2 * i + 1] << 8));
+      dst[i] = sg3_half_to_float((uint16_t)(src[2 * i] | src[2 * i + 1] << 8));
   } else if (strcmp(dtype, "BF16") == 0) {
     for (size_t i = 0; i < numel; i++) {
       uint32_t bits = (uint32_t)(src[2 * i] | src[2 * i + 1] << 8) << 16;
