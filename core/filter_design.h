@@ -7,8 +7,7 @@
 /* Writes numtaps floats (separable) or numtaps*numtaps floats (radial,
  * row-major). numtaps must be >= 2. Returns 0, or -1 with *error set. */
 int sg3_design_lowpass_filter(int numtaps, double cutoff, double width,
-                              double fs, int radial, float *out,
-                              char **error);
+                              double fs, int radial, float *out, char **error);
 
 /* Building blocks, exposed for tests. */
 double sg3_kaiser_atten(int numtaps, double width);

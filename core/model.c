@@ -96,6 +96,105 @@ static double layer_flops(const sg3_layer_config *L) {
   return conv + up + down;
 }
 
+/* G g G^T for Winograd's F(4x4, 3x3) (kernels.h), in double. */
+static void wino_weight(const float *g, float *u) {
+  static const double G[6][3] = {{1.0 / 4, 0, 0},
+                                 {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                 {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                 {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                 {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                 {0, 0, 1}};
+  double t[6][3];
+  for (int a = 0; a < 6; a++)
+    for (int j = 0; j < 3; j++)
+      t[a][j] = G[a][0] * g[j] + G[a][1] * g[3 + j] + G[a][2] * g[6 + j];
+  for (int a = 0; a < 6; a++)
+    for (int b = 0; b < 6; b++)
+      u[a * 6 + b] =
+          (float)(t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2]);
+}
+
+/* The polyphase form of one upfirdn2d pass (upsampling by `up`, padding p0
+ * before, filter f of `taps` or identity): output j = up * q + r is
+ * sum_t f'[r][t] x[q + base[r] + t], where the taps of phase r are the
+ * flipped filter's taps that meet a non-zero of the zero-stuffed input,
+ * times the pass's gain (up). */
+static int build_up_plan(int up, int taps, const float *f, int p0,
+                         sg3_up_plan *u) {
+  if (up < 1 || taps < 1)
+    return -1;
+  int nq = 1;
+  for (int r = 0; r < up; r++) {
+    int t0 = ((p0 - r) % up + up) % up;
+    int q = (taps - t0 + up - 1) / up;
+    if (q > nq)
+      nq = q;
+  }
+  u->up = up;
+  u->taps = nq;
+  u->base = malloc((size_t)up * sizeof(int));
+  u->f = calloc((size_t)up * nq, sizeof(float));
+  if (!u->base || !u->f)
+    return -1;
+  for (int r = 0; r < up; r++) {
+    int t0 = ((p0 - r) % up + up) % up;
+    u->base[r] = (r + t0 - p0) / up; /* an exact multiple of up */
+    for (int t = 0; t0 + up * t < taps; t++) {
+      int tf = t0 + up * t;
+      u->f[(size_t)r * nq + t] = (f ? f[taps - 1 - tf] : 1.0f) * (float)up;
+    }
+  }
+  return 0;
+}
+
+static int build_filter_plan(const sg3_layer_config *L, const float *fu,
+                             const float *fd, sg3_filter_plan *p) {
+  p->n = L->in_size + L->conv_kernel - 1;
+  p->wu = p->n * L->up_factor + L->padding[0] + L->padding[1] - L->up_taps + 1;
+  p->hu = p->n * L->up_factor + L->padding[2] + L->padding[3] - L->up_taps + 1;
+  p->size = L->out_size;
+  if (build_up_plan(L->up_factor, L->up_taps, fu, L->padding[0], &p->ux) ||
+      build_up_plan(L->up_factor, L->up_taps, fu, L->padding[2], &p->uy))
+    return -1;
+  /* Input pixels the horizontal pass reads outside [0, n) are zeros. */
+  int lo = 0, hi = p->n - 1;
+  for (int r = 0; r < p->ux.up && r < p->wu; r++) {
+    int qmax = (p->wu - 1 - r) / p->ux.up;
+    if (p->ux.base[r] < lo)
+      lo = p->ux.base[r];
+    if (qmax + p->ux.base[r] + p->ux.taps - 1 > hi)
+      hi = qmax + p->ux.base[r] + p->ux.taps - 1;
+  }
+  p->margin_l = -lo;
+  p->margin_r = hi - (p->n - 1);
+  p->down = L->down_factor;
+  p->dtaps = fd ? L->down_taps : 1;
+  p->radial = fd && L->down_radial;
+  size_t nd = p->radial ? (size_t)p->dtaps * p->dtaps : (size_t)p->dtaps;
+  p->fd = malloc(nd * sizeof(float));
+  if (!p->fd)
+    return -1;
+  for (size_t i = 0; i < nd; i++)
+    p->fd[i] = fd ? fd[nd - 1 - i] : 1.0f; /* flipped in both axes */
+  p->radial_fold = p->radial;
+  for (int y = 0; p->radial_fold && y < p->dtaps / 2; y++)
+    for (int x = 0; x < p->dtaps; x++)
+      if (p->fd[y * p->dtaps + x] != p->fd[(p->dtaps - 1 - y) * p->dtaps + x])
+        p->radial_fold = 0;
+  p->gain = L->gain;
+  p->slope = L->slope;
+  p->clamp = L->conv_clamp;
+  return 0;
+}
+
+static void free_filter_plan(sg3_filter_plan *p) {
+  free(p->ux.base);
+  free(p->ux.f);
+  free(p->uy.base);
+  free(p->uy.f);
+  free(p->fd);
+}
+
 static int build_layer(sg3_model *m, int idx, int design, char **error) {
   const sg3_config *c = &m->cfg;
   const sg3_layer_config *L = &c->layers[idx];
@@ -124,16 +223,26 @@ static int build_layer(sg3_model *m, int idx, int design, char **error) {
   l->style_gain =
       L->is_torgb ? (float)(1 / sqrt((double)L->in_channels * k * k)) : 1.0f;
 
-  /* Demodulation pre-normalisation depends only on the weights. */
+  /* Demodulation pre-normalisation depends only on the weights; the
+   * normalised weight goes straight into the GEMM's packed layout. */
   size_t per_out = (size_t)L->in_channels * k * k;
-  l->weight_demod = malloc(per_out * L->out_channels * sizeof(float));
+  l->cin_pad = sg3_cpad(L->in_channels);
+  l->cout_pad = sg3_cpad(L->out_channels);
+  /* SG3_NO_WINOGRAD=1 at load time: direct 3x3 convolutions (to compare). */
+  const char *no_wino = getenv("SG3_NO_WINOGRAD");
+  l->winograd = k == 3 && !(no_wino && *no_wino && strcmp(no_wino, "0"));
+  size_t kdim = (size_t)(l->winograd ? 36 : k * k) * l->cin_pad;
+  float *wd = malloc(per_out * sizeof(float));
   l->weight_sq =
       malloc((size_t)L->in_channels * L->out_channels * sizeof(float));
-  if (!l->weight_demod || !l->weight_sq)
+  l->wpack = calloc(kdim * l->cout_pad, sizeof(float));
+  l->bias_pad = calloc((size_t)l->cout_pad, sizeof(float));
+  if (!wd || !l->weight_sq || !l->wpack || !l->bias_pad) {
+    free(wd);
     return sg3_set_error(error, "out of memory");
+  }
   for (int o = 0; o < L->out_channels; o++) {
     const float *wo = w->data + o * per_out;
-    float *wd = l->weight_demod + o * per_out;
     double sum = 0;
     for (size_t i = 0; i < per_out; i++)
       sum += (double)wo[i] * wo[i];
@@ -146,7 +255,26 @@ static int build_layer(sg3_model *m, int idx, int design, char **error) {
         s += wd[i * k * k + t] * wd[i * k * k + t];
       l->weight_sq[(size_t)o * L->in_channels + i] = s;
     }
+    if (l->winograd) {
+      for (int i = 0; i < L->in_channels; i++) {
+        float u[36];
+        wino_weight(wd + (size_t)i * 9, u);
+        for (int xi = 0; xi < 36; xi++)
+          l->wpack[(((size_t)xi * l->cout_pad + o / SG3_CBLOCK * SG3_CBLOCK) *
+                        l->cin_pad +
+                    (size_t)i * SG3_CBLOCK) +
+                   o % SG3_CBLOCK] = u[xi];
+      }
+    } else {
+      float *panel = l->wpack + (size_t)(o / SG3_CBLOCK) * kdim * SG3_CBLOCK;
+      for (int i = 0; i < L->in_channels; i++)
+        for (int t = 0; t < k * k; t++)
+          panel[((size_t)t * l->cin_pad + i) * SG3_CBLOCK + o % SG3_CBLOCK] =
+              wd[i * k * k + t];
+    }
+    l->bias_pad[o] = l->bias[o];
   }
+  free(wd);
 
   /* Filters: stored buffers, or designed from the schedule. */
   size_t up_n = L->up_taps > 1 ? (size_t)L->up_taps : 0;
@@ -186,6 +314,8 @@ static int build_layer(sg3_model *m, int idx, int design, char **error) {
       l->down_filter = f->data;
     }
   }
+  if (build_filter_plan(L, l->up_filter, l->down_filter, &l->filter))
+    return sg3_set_error(error, "out of memory");
   return 0;
 }
 
@@ -231,12 +361,17 @@ static int build(sg3_model *m, int design, char **error) {
       fr ? need(set, "synthesis.input", "phases", 1, c1, error) : NULL;
   if (!ph)
     return -1;
-  m->input_weight = malloc((size_t)C * C * sizeof(float));
-  if (!m->input_weight)
+  /* weight / sqrt(C) as the official forward computes it, packed for the
+   * GEMM. */
+  int Cp = sg3_cpad(C);
+  m->input_wpack = calloc((size_t)Cp * Cp, sizeof(float));
+  if (!m->input_wpack)
     return sg3_set_error(error, "out of memory");
   float g = (float)sqrt((double)C);
-  for (size_t i = 0; i < (size_t)C * C; i++)
-    m->input_weight[i] = iw->data[i] / g;
+  for (int o = 0; o < C; o++)
+    for (int i = 0; i < C; i++)
+      m->input_wpack[((size_t)(o / SG3_CBLOCK) * Cp + i) * SG3_CBLOCK +
+                     o % SG3_CBLOCK] = iw->data[(size_t)o * C + i] / g;
   m->input_transform = tr->data;
   m->input_freqs = fr->data;
   m->input_phases = ph->data;
@@ -452,10 +587,12 @@ void sg3_model_unref(sg3_model *m) {
     free_fc(&m->fc[i]);
   free(m->fc);
   free_fc(&m->input_affine);
-  free(m->input_weight);
+  free(m->input_wpack);
   for (int i = 0; m->layers && i <= m->cfg.num_layers; i++) {
     free_fc(&m->layers[i].affine);
-    free(m->layers[i].weight_demod);
+    free(m->layers[i].wpack);
+    free(m->layers[i].bias_pad);
+    free_filter_plan(&m->layers[i].filter);
     free(m->layers[i].weight_sq);
     free(m->layers[i].owned_filters);
   }

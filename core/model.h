@@ -4,6 +4,7 @@
 #define SG3_MODEL_H
 
 #include "config.h"
+#include "kernels.h"
 #include "sg3.h"
 #include "tensors.h"
 
@@ -19,14 +20,25 @@ typedef struct {
   const sg3_layer_config *cfg;
   sg3_fc affine;
   const float *weight; /* [out, in, k, k] as stored */
-  float *weight_demod; /* weight * rsqrt(mean(weight^2)) per output channel */
-  float *weight_sq;    /* [out, in]: sum over k*k of weight_demod^2 */
-  const float *bias;   /* [out] */
-  float input_gain;    /* rsqrt(magnitude_ema) */
-  float style_gain;    /* ToRGB: 1 / sqrt(in * k * k), else 1 */
+  /* [out, in]: sum over k*k of the normalised weight^2 (weight *
+   * rsqrt(mean(weight^2)) per output channel) */
+  float *weight_sq;
+  const float *bias;        /* [out] */
+  float input_gain;         /* rsqrt(magnitude_ema) */
+  float style_gain;         /* ToRGB: 1 / sqrt(in * k * k), else 1 */
   const float *up_filter;   /* [up_taps], NULL = identity */
   const float *down_filter; /* [down_taps] or [down_taps^2] if radial */
   float *owned_filters;     /* designed filters when the file has none */
+
+  /* The forward pass's layouts (kernels.h). */
+  int cin_pad, cout_pad; /* channels rounded up to SG3_CBLOCK */
+  int winograd;          /* 3x3 by F(4x4, 3x3), see sg3_wino */
+  /* The normalised weight packed for the GEMM: direct, [cout_pad/16]
+   * [k*k*cin_pad][16] with the taps (ky, kx) outermost; Winograd, G g G^T
+   * as [36][cout_pad/16][cin_pad][16]. */
+  float *wpack;
+  float *bias_pad; /* [cout_pad] */
+  sg3_filter_plan filter;
 } sg3_layer;
 
 struct sg3_model {
@@ -44,10 +56,10 @@ struct sg3_model {
 
   /* SynthesisInput */
   sg3_fc input_affine;
-  float *input_weight;          /* [C, C] / sqrt(C) */
   const float *input_transform; /* [3, 3] */
   const float *input_freqs;     /* [C, 2] */
   const float *input_phases;    /* [C] */
+  float *input_wpack;           /* [C/16][C][16]: weight / sqrt(C), packed */
 
   sg3_layer *layers; /* num_layers + 1 */
 };

@@ -1,6 +1,5 @@
 /* SynthesisInput: Fourier features, rotated and translated by the learned
  * affine transform of w0 and by the user's inverse transform. */
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -25,10 +24,10 @@ static float base_coord(int i, int n) {
   return v * (float)(n - 1) / (float)n;
 }
 
-void sg3_synthesis_input(const sg3_model *m, const float *w0, const float *user,
-                         float *tmp, float *out) {
+void sg3_synthesis_input_features(const sg3_model *m, const float *w0,
+                                  const float *user, float *tab, float *feat) {
   const sg3_config *cfg = &m->cfg;
-  const int C = cfg->input_channels, S = cfg->input_size;
+  const int C = cfg->input_channels, S = cfg->input_size, Cp = sg3_cpad(C);
   const float sr = (float)cfg->input_sampling_rate;
   const float bw = (float)cfg->input_bandwidth;
 
@@ -46,10 +45,10 @@ void sg3_synthesis_input(const sg3_model *m, const float *w0, const float *user,
 
   /* Transformed frequencies and phases, and amplitudes that fade out
    * frequencies pushed beyond the band by the user transform. */
-  float theta_x = (float)(0.5 * S / cfg->input_sampling_rate);
-  float theta_y = theta_x;
-  float *fx = tmp, *fy = tmp + C, *ph = tmp + 2 * C, *amp = tmp + 3 * C;
-  float *feat = tmp + 4 * C; /* [S*S, C] */
+  float theta = (float)(0.5 * S / cfg->input_sampling_rate);
+  float *fx = tab, *fy = tab + Cp, *ph = tab + 2 * Cp, *amp = tab + 3 * Cp;
+  float *sx = tab + 4 * Cp, *cx = sx + (size_t)S * Cp;
+  float *sy = cx + (size_t)S * Cp, *cy = sy + (size_t)S * Cp;
   for (int c = 0; c < C; c++) {
     float f0 = m->input_freqs[2 * c], f1 = m->input_freqs[2 * c + 1];
     ph[c] = m->input_phases[c] + (f0 * T[2] + f1 * T[5]);
@@ -59,17 +58,35 @@ void sg3_synthesis_input(const sg3_model *m, const float *w0, const float *user,
         1.0f - (sqrtf(fx[c] * fx[c] + fy[c] * fy[c]) - bw) / (sr / 2.0f - bw);
     amp[c] = a < 0 ? 0 : a > 1 ? 1 : a;
   }
-  const float two_pi = (float)(M_PI * 2);
-  for (int y = 0; y < S; y++) {
-    float gy = theta_y * base_coord(y, S);
-    for (int x = 0; x < S; x++) {
-      float gx = theta_x * base_coord(x, S);
-      float *f = feat + ((size_t)y * S + x) * C;
-      for (int c = 0; c < C; c++)
-        f[c] = sinf((gx * fx[c] + gy * fy[c] + ph[c]) * two_pi) * amp[c];
+  /* sin(2 pi (gx fx + gy fy + ph)) = sin(X) cos(Y) + cos(X) sin(Y) with X
+   * from the column and Y from the row: 4 S C sines instead of S^2 C. */
+  const double two_pi = M_PI * 2;
+  for (int i = 0; i < S; i++) {
+    double g = (double)(theta * base_coord(i, S)); /* float, as torch */
+    for (int c = 0; c < Cp; c++) {
+      size_t o = (size_t)i * Cp + c;
+      if (c >= C) {
+        sx[o] = cx[o] = sy[o] = cy[o] = 0;
+        continue;
+      }
+      double X = two_pi * (g * fx[c]), Y = two_pi * (g * fy[c] + ph[c]);
+      sx[o] = (float)sin(X);
+      cx[o] = (float)cos(X);
+      sy[o] = (float)(sin(Y) * amp[c]);
+      cy[o] = (float)(cos(Y) * amp[c]);
     }
   }
-  /* out[o, p] = sum_c weight[o, c] * feat[p, c] */
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, C, S * S, C, 1.0f,
-              m->input_weight, C, feat, C, 0.0f, out, S * S);
+  const size_t plane = sg3_input_plane(cfg);
+  for (int cb = 0; cb < Cp; cb += SG3_CBLOCK)
+    for (int y = 0; y < S; y++) {
+      const float *sy_r = sy + (size_t)y * Cp + cb;
+      const float *cy_r = cy + (size_t)y * Cp + cb;
+      float *f = feat + cb / SG3_CBLOCK * plane + (size_t)y * S * SG3_CBLOCK;
+      for (int x = 0; x < S; x++) {
+        const float *sx_r = sx + (size_t)x * Cp + cb;
+        const float *cx_r = cx + (size_t)x * Cp + cb;
+        for (int c = 0; c < SG3_CBLOCK; c++)
+          f[x * SG3_CBLOCK + c] = sx_r[c] * cy_r[c] + cx_r[c] * sy_r[c];
+      }
+    }
 }

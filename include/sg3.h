@@ -96,6 +96,38 @@ typedef void (*sg3_layer_callback)(void *user, int index, const char *name,
 void sg3_generator_set_layer_callback(sg3_generator *gen, sg3_layer_callback cb,
                                       void *user);
 
+/* ---- Performance: threads and profiling --------------------------------- */
+
+/* Threads one generator uses for synthesis: n >= 1, or 0 for one per CPU
+ * available to the process (the default): the calling thread and n - 1
+ * workers of the generator's own, which sleep when it is idle. Results are
+ * the same for any count. Not while the generator is in use. Returns 0, or
+ * -1 with *error. */
+int sg3_generator_set_threads(sg3_generator *gen, int n_threads, char **error);
+int sg3_generator_get_threads(const sg3_generator *gen);
+
+/* Wall time per stage, summed over calls while profiling is on. */
+typedef struct {
+  const char *name; /* "mapping", "styles", "input", then each layer's */
+  double conv_s;    /* modulated conv (input layer: its matrix product) */
+  double filter_s;  /* filtered leaky ReLU */
+  double other_s;   /* the rest: affine, features, padding, callbacks */
+  long calls;
+} sg3_layer_profile;
+
+/* Turning profiling on or off clears the counters. */
+void sg3_generator_set_profiling(sg3_generator *gen, int enable);
+/* Copies min(max, count) entries to out; returns count (num_layers + 4). */
+int sg3_generator_get_profile(const sg3_generator *gen, sg3_layer_profile *out,
+                              int max);
+
+/* The SIMD kernels in use: "avx512", "avx2" or "generic" (the environment
+ * variable SG3_SIMD=generic|avx2 forces a lower one). 3x3 convolutions run
+ * as Winograd F(4x4, 3x3), a quarter of the multiplications for four times
+ * the packed weights; SG3_NO_WINOGRAD=1 when a model is loaded makes its
+ * convolutions direct (slower, less memory). */
+const char *sg3_simd_name(void);
+
 #ifdef __cplusplus
 }
 #endif

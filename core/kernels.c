@@ -1,0 +1,48 @@
+/* Run-time choice of the kernels for the CPU. */
+#include "kernels.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const sg3_simd *chosen;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void choose(void) {
+  const char *want = getenv("SG3_SIMD");
+  chosen = &sg3_simd_generic;
+#ifdef SG3_HAVE_X86_KERNELS
+  __builtin_cpu_init();
+  int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  int avx512 = avx2 && __builtin_cpu_supports("avx512f") &&
+               __builtin_cpu_supports("avx512vl") &&
+               __builtin_cpu_supports("avx512dq") &&
+               __builtin_cpu_supports("avx512bw");
+  if (want && !strcmp(want, "generic"))
+    avx2 = avx512 = 0;
+  else if (want && !strcmp(want, "avx2"))
+    avx512 = 0;
+  if (avx512)
+    chosen = &sg3_simd_avx512;
+  else if (avx2)
+    chosen = &sg3_simd_avx2;
+#else
+  (void)want;
+#endif
+}
+
+const sg3_simd *sg3_simd_get(void) {
+  pthread_once(&once, choose);
+  return chosen;
+}
+
+size_t sg3_filter_scratch(const sg3_filter_plan *p) {
+  size_t vlen = (size_t)p->margin_l + p->n + p->margin_r;
+  size_t ring = (size_t)p->dtaps * (p->radial ? p->wu : p->size);
+  size_t urow = (size_t)p->wu * (p->radial ? (p->dtaps + 1) / 2 : 1);
+  return (vlen + ring + urow) * SG3_CBLOCK;
+}
+
+size_t sg3_wino_scratch(int chunk, int mr, int cin, int cout) {
+  return (size_t)36 * (chunk + mr) * ((size_t)cin + cout);
+}

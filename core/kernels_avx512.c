@@ -1,0 +1,22 @@
+/* AVX-512 kernels: 12 pixels x 32 channels per GEMM micro-tile. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef __clang__
+#pragma clang attribute push(                                                  \
+    __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma"))),    \
+    apply_to = function)
+#pragma clang fp contract(fast)
+#else
+#pragma GCC target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")
+#pragma GCC optimize("fp-contract=fast")
+#endif
+#define SG3_ISA avx512
+#define SG3_AVX512 1
+#define SG3_MR 12
+#define SG3_NP 2
+#include "kernels_impl.h"
+#ifdef __clang__
+#pragma clang attribute pop
+#endif
+#else
+typedef int sg3_no_x86_kernels; /* not an empty translation unit */
+#endif

@@ -1,0 +1,592 @@
+/* The forward-pass kernels, written once with GCC vector extensions on
+ * 16-float vectors (one AVX-512 register, two AVX2 or four SSE registers)
+ * and compiled per instruction set: the including file sets the target,
+ * SG3_ISA (name suffix), SG3_MR (pixels per GEMM micro-tile) and SG3_NP (16
+ * channel panels per micro-tile) so that the accumulators fill the register
+ * file. Floating-point contraction is on here: FMA rounds differently from
+ * torch's separate multiply and add, well inside the parity tolerance. */
+#include <stddef.h>
+#include <string.h>
+
+#include "kernels.h"
+
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+#define SG3_CAT2(a, b) a##_##b
+#define SG3_CAT(a, b) SG3_CAT2(a, b)
+#define FN(name) SG3_CAT(name, SG3_ISA)
+#define SG3_STR2(x) #x
+#define SG3_STR(x) SG3_STR2(x)
+#define INLINE static inline __attribute__((always_inline))
+
+/* aligned(4): loads and stores need not be 64-byte aligned. */
+typedef float v16 __attribute__((vector_size(64), aligned(4)));
+typedef int v16i __attribute__((vector_size(64), aligned(4)));
+
+INLINE v16 ld(const float *p) {
+  return *(const v16 *)p;
+}
+INLINE void st(float *p, v16 v) {
+  *(v16 *)p = v;
+}
+INLINE v16 splat(float s) {
+  return (v16){0} + s;
+}
+#ifdef SG3_AVX512
+#include <immintrin.h>
+INLINE v16 vmax(v16 a, v16 b) {
+  return (v16)_mm512_max_ps((__m512)a, (__m512)b);
+}
+INLINE v16 vmin(v16 a, v16 b) {
+  return (v16)_mm512_min_ps((__m512)a, (__m512)b);
+}
+#else
+INLINE v16 vmax(v16 a, v16 b) {
+  v16i m = a > b;
+  return (v16)(((v16i)a & m) | ((v16i)b & ~m));
+}
+INLINE v16 vmin(v16 a, v16 b) {
+  v16i m = a < b;
+  return (v16)(((v16i)a & m) | ((v16i)b & ~m));
+}
+#endif
+
+/* ---- GEMM ---------------------------------------------------------------
+ * Weights are packed at load, a task's activations when it starts (the
+ * convolution taps are pixel offsets, so packing is a few memcpy per
+ * micro-tile, not an im2col of the image). A micro-tile keeps SG3_MR pixels
+ * x np * 16 channels of accumulators in registers over a chunk of up to KC
+ * products (16 per input block of 16 channels); chunks accumulate in c. */
+
+#define KC 256
+
+enum { TILE_STORE = 1, TILE_FINISH = 2 };
+
+INLINE void tile(const sg3_gemm *g, const float *packed, int p0, int panel,
+                 const int np, int s0, int s1, int mode) {
+  v16 acc[SG3_MR][SG3_NP];
+#pragma GCC unroll 16
+  for (int r = 0; r < SG3_MR; r++)
+#pragma GCC unroll 4
+    for (int j = 0; j < SG3_NP; j++)
+      acc[r][j] = (v16){0};
+  const size_t K = (size_t)g->ntaps * g->kblocks * 16;
+  const float *bp = g->b + (size_t)panel * K * 16;
+  for (int s = s0; s < s1; s++) {
+    const float *a = packed + (size_t)s * SG3_MR * 16;
+    const float *b = bp + (size_t)s * 256;
+#pragma GCC unroll 2
+    for (int t = 0; t < 16; t++) {
+      v16 bv[SG3_NP];
+#pragma GCC unroll 4
+      for (int j = 0; j < np; j++)
+        bv[j] = ld(b + (size_t)j * K * 16 + t * 16);
+#pragma GCC unroll 16
+      for (int r = 0; r < SG3_MR; r++) {
+        const float av = a[r * 16 + t];
+#pragma GCC unroll 4
+        for (int j = 0; j < np; j++)
+          acc[r][j] += bv[j] * av;
+      }
+    }
+  }
+#pragma GCC unroll 4
+  for (int j = 0; j < np; j++) {
+    float *c = g->c + (size_t)(panel + j) * g->cplane + (size_t)p0 * 16;
+    v16 sc = g->scale ? ld(g->scale + (panel + j) * 16) : splat(1);
+    v16 bi = g->bias ? ld(g->bias + (panel + j) * 16) : splat(0);
+#pragma GCC unroll 16
+    for (int r = 0; r < SG3_MR; r++) {
+      v16 v = acc[r][j];
+      if (!(mode & TILE_STORE))
+        v += ld(c + r * 16);
+      if (mode & TILE_FINISH) {
+        if (g->scale)
+          v *= sc;
+        if (g->bias)
+          v += bi;
+      }
+      st(c + r * 16, v);
+    }
+  }
+}
+
+INLINE void gemm_block(const sg3_gemm *g, const float *packed, int p0, int p1,
+                       int panel, const int np) {
+  const int nseg = g->ntaps * g->kblocks, group = KC / 16;
+  for (int s = 0; s < nseg; s += group) {
+    int s1 = s + group < nseg ? s + group : nseg;
+    int mode = (s == 0 ? TILE_STORE : 0) | (s1 == nseg ? TILE_FINISH : 0);
+    for (int p = p0; p < p1; p += SG3_MR)
+      tile(g, packed + (size_t)(p - p0) * nseg * 16, p, panel, np, s, s1, mode);
+  }
+}
+
+/* The run's activations are first copied (with `copy`) to `packed`
+ * (sg3_gemm_pack floats) tile by tile, each tile's segments one after the
+ * other: the micro-kernel then reads one sequential stream instead of one
+ * per input block, which the hardware prefetchers cannot all follow. */
+static void gemm_run(const sg3_gemm *g, int task, float *packed, int copy) {
+  int p0 = task * g->mc;
+  int p1 = p0 + g->mc < g->m ? p0 + g->mc : g->m;
+  const int npanels = g->nout / 16, kb = g->kblocks;
+  const int nseg = g->ntaps * kb;
+  if (copy)
+    for (int p = p0; p < p1; p += SG3_MR) {
+      float *dst = packed + (size_t)(p - p0) * nseg * 16;
+      for (int s = 0; s < nseg; s++)
+        memcpy(dst + (size_t)s * SG3_MR * 16,
+               g->a + g->tap[s / kb] + (size_t)(s % kb) * g->aplane +
+                   (size_t)p * 16,
+               SG3_MR * 16 * sizeof(float));
+    }
+  int panel = 0;
+  for (; panel + SG3_NP <= npanels; panel += SG3_NP)
+    gemm_block(g, packed, p0, p1, panel, SG3_NP);
+#if SG3_NP > 1
+  for (; panel < npanels; panel++)
+    gemm_block(g, packed, p0, p1, panel, 1);
+#endif
+}
+
+static void FN(gemm_task)(const sg3_gemm *g, int task, int thread) {
+  gemm_run(g, task, g->scratch[thread], 1);
+}
+
+/* ---- Winograd F(4x4, 3x3) ------------------------------------------------ */
+
+/* B^T d for a column (or row) of 6 input samples. */
+INLINE void wino_in6(const v16 *d, v16 *r) {
+  r[0] = (d[0] * 4 - d[2] * 5) + d[4];
+  v16 a = d[3] + d[4], b = d[1] + d[2];
+  r[1] = a - b * 4;
+  v16 c = d[4] - d[3], e = d[1] - d[2];
+  r[2] = c + e * 4;
+  v16 f = d[4] - d[2], h = d[3] - d[1];
+  r[3] = f + h * 2;
+  r[4] = f - h * 2;
+  r[5] = (d[1] * 4 - d[3] * 5) + d[5];
+}
+
+/* A^T m: 6 products to 4 outputs. */
+INLINE void wino_out6(const v16 *m, v16 *y) {
+  v16 a = m[1] + m[2], b = m[1] - m[2], c = m[3] + m[4], d = m[3] - m[4];
+  y[0] = (m[0] + a) + c;
+  y[1] = b + d * 2;
+  y[2] = a + c * 4;
+  y[3] = (b + d * 8) + m[5];
+}
+
+static void FN(wino_task)(const sg3_wino *w, int task, int thread) {
+  const int cin = w->cin, cout = w->cout, tn = w->tn, n = w->n;
+  const size_t wp = (size_t)w->wp;
+  const int t0 = task * w->chunk;
+  const int t1 = t0 + w->chunk < tn * tn ? t0 + w->chunk : tn * tn;
+  const int nt = t1 - t0;
+  /* Scratch: V[xi] (cin / 16 planes of vs floats), M[xi] (cout / 16). */
+  const size_t vs = ((size_t)w->chunk + SG3_MR) * 16;
+  float *V = w->scratch[thread], *M = V + 36 * vs * (cin / 16);
+
+  /* Input transform. */
+  for (int t = t0; t < t1; t++) {
+    const int ty = t / tn, tx = t % tn;
+    const float *base = w->xin + ((size_t)ty * 4 * wp + (size_t)tx * 4) * 16;
+    /* V[xi] holds micro-tiles of SG3_MR tiles, each [cin / 16][SG3_MR][16]
+     * (the GEMM's packed layout). */
+    const int tl = t - t0;
+    float *vt =
+        V + ((size_t)(tl / SG3_MR) * (cin / 16) * SG3_MR + tl % SG3_MR) * 16;
+    for (int cb = 0; cb < cin / 16; cb++) {
+      const float *src = base + cb * w->xplane;
+      float *v = vt + (size_t)cb * SG3_MR * 16;
+      v16 cols[6][6]; /* [b][a] = (B^T d)[a][b] */
+#pragma GCC unroll 6
+      for (int b = 0; b < 6; b++) {
+        v16 d[6];
+#pragma GCC unroll 6
+        for (int a = 0; a < 6; a++)
+          d[a] = ld(src + ((size_t)a * wp + b) * 16);
+        wino_in6(d, cols[b]);
+      }
+#pragma GCC unroll 6
+      for (int a = 0; a < 6; a++) {
+        v16 d[6], r[6];
+#pragma GCC unroll 6
+        for (int b = 0; b < 6; b++)
+          d[b] = cols[b][a];
+        wino_in6(d, r);
+#pragma GCC unroll 6
+        for (int b = 0; b < 6; b++)
+          st(v + (size_t)(a * 6 + b) * vs * (cin / 16), r[b]);
+      }
+    }
+  }
+  /* The 36 products over channels; rows past nt are stale but finite. V
+   * is already in gemm_run's packed layout. */
+  for (int xi = 0; xi < 36; xi++) {
+    sg3_gemm g = {
+        .ntaps = 1,
+        .kblocks = cin / 16,
+        .b = w->u + (size_t)xi * cin * cout,
+        .nout = cout,
+        .c = M + (size_t)xi * vs * (cout / 16),
+        .cplane = vs,
+        .m = nt,
+        .mc = nt,
+    };
+    gemm_run(&g, 0, V + (size_t)xi * vs * (cin / 16), 0);
+  }
+  /* Output transform, then the demodulation scale and the bias. */
+  for (int t = t0; t < t1; t++) {
+    const int ty = t / tn, tx = t % tn;
+    const int ni = n - ty * 4 < 4 ? n - ty * 4 : 4;
+    const int nj = n - tx * 4 < 4 ? n - tx * 4 : 4;
+    float *out = w->out + ((size_t)ty * 4 * wp + (size_t)tx * 4) * 16;
+    for (int ob = 0; ob < cout / 16; ob++) {
+      const float *mt = M + (size_t)ob * vs + (size_t)(t - t0) * 16;
+      float *dst = out + ob * w->oplane;
+      v16 rows[6][4]; /* [a][j] = (m A)[a][j] */
+#pragma GCC unroll 6
+      for (int a = 0; a < 6; a++) {
+        v16 m[6];
+#pragma GCC unroll 6
+        for (int b = 0; b < 6; b++)
+          m[b] = ld(mt + (size_t)(a * 6 + b) * vs * (cout / 16));
+        wino_out6(m, rows[a]);
+      }
+      const v16 sc = ld(w->scale + ob * 16), bi = ld(w->bias + ob * 16);
+#pragma GCC unroll 4
+      for (int j = 0; j < 4; j++) {
+        v16 m[6], y[4];
+#pragma GCC unroll 6
+        for (int a = 0; a < 6; a++)
+          m[a] = rows[a][j];
+        wino_out6(m, y);
+        if (j >= nj)
+          continue;
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; i++)
+          if (i < ni)
+            st(dst + ((size_t)i * wp + j) * 16, y[i] * sc + bi);
+      }
+    }
+  }
+}
+
+/* ---- filtered_lrelu -----------------------------------------------------
+ * One block of 16 channels and a strip of output rows at a time, streaming
+ * down the image: each upsampled row is computed once (vertical then
+ * horizontal polyphase pass, only the non-zero taps), goes through
+ * gain/lrelu/clamp, and is filtered horizontally at the kept columns into a
+ * ring of rows; every `down` rows the vertical down filter emits an output
+ * row. A radial down filter keeps whole upsampled rows in the ring.
+ *
+ * The FIR loops compute PX neighbouring outputs at once, so that PX
+ * independent FMA chains hide the latency; the usual tap counts (6 and 12)
+ * are compiled as constants, which also lets the compiler load the
+ * overlapping input windows once. */
+
+#define PX 4
+
+typedef struct {
+  v16 gain, slope, lo, hi;
+  int clamp;
+} act_params;
+
+/* bias_act's lrelu (0 <= slope <= 1), gain and clamp. */
+INLINE v16 activate(v16 a, const act_params ap) {
+  a = vmax(a, a * ap.slope) * ap.gain;
+  if (ap.clamp)
+    a = vmin(vmax(a, ap.lo), ap.hi);
+  return a;
+}
+
+/* y[j * ystep] = act(sum_t f[t] x[j * step + t]) for j < n, in pixels of 16
+ * floats. */
+INLINE void fir(const float *x, const int step, const float *f, const int T,
+                float *y, const int ystep, int n, const int act,
+                const act_params ap) {
+  int j = 0;
+  for (; j + PX <= n; j += PX) {
+    v16 acc[PX];
+#pragma GCC unroll 4
+    for (int p = 0; p < PX; p++)
+      acc[p] = ld(x + (size_t)(j + p) * step * 16) * f[0];
+#pragma GCC unroll 16
+    for (int t = 1; t < T; t++)
+#pragma GCC unroll 4
+      for (int p = 0; p < PX; p++)
+        acc[p] += ld(x + ((size_t)(j + p) * step + t) * 16) * f[t];
+#pragma GCC unroll 4
+    for (int p = 0; p < PX; p++)
+      st(y + (size_t)(j + p) * ystep * 16, act ? activate(acc[p], ap) : acc[p]);
+  }
+  for (; j < n; j++) {
+    v16 acc = ld(x + (size_t)j * step * 16) * f[0];
+    for (int t = 1; t < T; t++)
+      acc += ld(x + ((size_t)j * step + t) * 16) * f[t];
+    st(y + (size_t)j * ystep * 16, act ? activate(acc, ap) : acc);
+  }
+}
+
+static void fir_dispatch(const float *x, int step, const float *f, int T,
+                         float *y, int ystep, int n, int act,
+                         const act_params *app) {
+  /* Local copies: stores to y could otherwise alias the parameters. */
+  const act_params ap = *app;
+  if (act) {
+    if (T == 6 && step == 1 && ap.clamp)
+      fir(x, 1, f, 6, y, ystep, n, 1, ap);
+    else
+      fir(x, step, f, T, y, ystep, n, 1, ap);
+  } else {
+    if (T == 12 && step == 2)
+      fir(x, 2, f, 12, y, ystep, n, 0, ap);
+    else
+      fir(x, step, f, T, y, ystep, n, 0, ap);
+  }
+}
+
+/* y[i] = sum_t f[t] x[t * rs + i * ps] for i < n: a vertical FIR. */
+INLINE void vfir(const float *x, size_t rs, size_t ps, const float *f,
+                 const int T, float *y, int n) {
+  int i = 0;
+  for (; i + PX <= n; i += PX) {
+    v16 acc[PX];
+#pragma GCC unroll 4
+    for (int p = 0; p < PX; p++)
+      acc[p] = ld(x + (size_t)(i + p) * ps) * f[0];
+#pragma GCC unroll 16
+    for (int t = 1; t < T; t++)
+#pragma GCC unroll 4
+      for (int p = 0; p < PX; p++)
+        acc[p] += ld(x + t * rs + (size_t)(i + p) * ps) * f[t];
+#pragma GCC unroll 4
+    for (int p = 0; p < PX; p++)
+      st(y + (size_t)(i + p) * 16, acc[p]);
+  }
+  for (; i < n; i++) {
+    v16 acc = ld(x + (size_t)i * ps) * f[0];
+    for (int t = 1; t < T; t++)
+      acc += ld(x + t * rs + (size_t)i * ps) * f[t];
+    st(y + (size_t)i * 16, acc);
+  }
+}
+
+/* One output pixel: scaled channels-last, or planar. */
+INLINE void emit(const sg3_filter *f, int blk, int oy, int ox, v16 acc,
+                 v16 sc) {
+  const int S = f->p->size;
+  if (f->planar) {
+    float lanes[16];
+    st(lanes, acc);
+    for (int c = 0; c < 16 && blk * 16 + c < f->planar; c++)
+      f->y[((size_t)(blk * 16 + c) * S + oy) * S + ox] =
+          lanes[c] * f->planar_scale;
+  } else {
+    if (f->scale)
+      acc *= sc;
+    st(f->y + blk * f->y_plane + oy * f->y_rs + (size_t)ox * 16, acc);
+  }
+}
+
+/* The vertical down filter over the ring rows rp[t] (separable case). */
+INLINE void down_rows(const sg3_filter *f, int blk, int oy,
+                      const float *const *rp, const int T, v16 sc) {
+  const float *fd = f->p->fd;
+  const int S = f->p->size;
+  int ox = 0;
+  for (; ox + PX <= S; ox += PX) {
+    v16 acc[PX];
+#pragma GCC unroll 4
+    for (int p = 0; p < PX; p++)
+      acc[p] = ld(rp[0] + (size_t)(ox + p) * 16) * fd[0];
+#pragma GCC unroll 16
+    for (int t = 1; t < T; t++)
+#pragma GCC unroll 4
+      for (int p = 0; p < PX; p++)
+        acc[p] += ld(rp[t] + (size_t)(ox + p) * 16) * fd[t];
+#pragma GCC unroll 4
+    for (int p = 0; p < PX; p++)
+      emit(f, blk, oy, ox + p, acc[p], sc);
+  }
+  for (; ox < S; ox++) {
+    v16 acc = ld(rp[0] + (size_t)ox * 16) * fd[0];
+    for (int t = 1; t < T; t++)
+      acc += ld(rp[t] + (size_t)ox * 16) * fd[t];
+    emit(f, blk, oy, ox, acc, sc);
+  }
+}
+
+/* The 2-D (radial) down filter over rows rp[ty] for ty < Ty, taps Tx wide
+ * (rows of fd are Tx apart). */
+INLINE void down_radial(const sg3_filter *f, int blk, int oy,
+                        const float *const *rp, int Ty, const int Tx,
+                        const int D, v16 sc) {
+  const float *fd = f->p->fd;
+  const int S = f->p->size;
+  int ox = 0;
+  for (; ox + PX <= S; ox += PX) {
+    v16 acc[PX];
+#pragma GCC unroll 4
+    for (int p = 0; p < PX; p++)
+      acc[p] = (v16){0};
+    for (int ty = 0; ty < Ty; ty++) {
+      const float *r = rp[ty] + (size_t)ox * D * 16;
+      const float *fr = fd + (size_t)ty * Tx;
+#pragma GCC unroll 16
+      for (int tx = 0; tx < Tx; tx++)
+#pragma GCC unroll 4
+        for (int p = 0; p < PX; p++)
+          acc[p] += ld(r + ((size_t)p * D + tx) * 16) * fr[tx];
+    }
+#pragma GCC unroll 4
+    for (int p = 0; p < PX; p++)
+      emit(f, blk, oy, ox + p, acc[p], sc);
+  }
+  for (; ox < S; ox++) {
+    v16 acc = {0};
+    for (int ty = 0; ty < Ty; ty++)
+      for (int tx = 0; tx < Tx; tx++)
+        acc += ld(rp[ty] + ((size_t)ox * D + tx) * 16) * fd[ty * Tx + tx];
+    emit(f, blk, oy, ox, acc, sc);
+  }
+}
+
+/* A radial filter is symmetric top to bottom: rows ty and T-1-ty share
+ * their taps, so adding those rows first halves the products. */
+static void down_radial_rows(const sg3_filter *f, int blk, int oy,
+                             const float **rp, float *fold, v16 sc) {
+  const sg3_filter_plan *p = f->p;
+  const int T = p->dtaps, D = p->down;
+  int Ty = T;
+  if (p->radial_fold) {
+    const size_t w = ((size_t)(p->size - 1) * D + T) * 16;
+    Ty = (T + 1) / 2;
+    for (int ty = 0; ty < T / 2; ty++) {
+      float *dst = fold + ty * w;
+      const float *a = rp[ty], *b = rp[T - 1 - ty];
+      for (size_t i = 0; i < w; i += 16)
+        st(dst + i, ld(a + i) + ld(b + i));
+      rp[ty] = dst;
+    }
+  }
+  if (T == 12 && D == 2)
+    down_radial(f, blk, oy, rp, Ty, 12, 2, sc);
+  else
+    down_radial(f, blk, oy, rp, Ty, T, D, sc);
+}
+
+static void FN(filter_task)(const sg3_filter *f, int task, int thread) {
+  const sg3_filter_plan *p = f->p;
+  const int blk = task % f->nblocks, strip = task / f->nblocks;
+  const int S = p->size, n = p->n, wu = p->wu, D = p->down, dt = p->dtaps;
+  const int oy0 = (int)((long)S * strip / f->nstrips);
+  const int oy1 = (int)((long)S * (strip + 1) / f->nstrips);
+  if (oy0 >= oy1)
+    return;
+  const int ring_w = p->radial ? wu : S;
+  float *scratch = f->scratch[thread];
+  float *vrow = scratch; /* (margin_l + n + margin_r) pixels */
+  const int vlen = p->margin_l + n + p->margin_r;
+  float *ring = vrow + (size_t)vlen * 16; /* dt rows of ring_w pixels */
+  float *urow_sep = ring + (size_t)dt * ring_w * 16; /* wu pixels */
+  float *fold = urow_sep; /* radial: dt / 2 rows of wu pixels */
+
+  const float *x = f->x + blk * f->x_plane;
+  const size_t x_rs = f->x_rs, x_ps = 16;
+  const sg3_up_plan *ux = &p->ux, *uy = &p->uy;
+  const act_params ap = {splat(p->gain), splat(p->slope), splat(-p->clamp),
+                         splat(p->clamp), p->clamp >= 0};
+  const v16 zero = {0};
+  const v16 sc = f->scale ? ld(f->scale + blk * 16) : splat(1);
+  for (int i = 0; i < p->margin_l; i++)
+    st(vrow + i * 16, zero);
+  for (int i = 0; i < p->margin_r; i++)
+    st(vrow + (size_t)(p->margin_l + n + i) * 16, zero);
+  float *vin = vrow + (size_t)p->margin_l * 16;
+  const float *rp[dt];
+
+  const int u0 = oy0 * D, u1 = (oy1 - 1) * D + dt; /* upsampled rows */
+  for (int u = u0; u < u1; u++) {
+    /* Vertical upsampling: input rows q + base + t that exist. */
+    {
+      const int r = u % uy->up, q = u / uy->up;
+      const int i0 = q + uy->base[r];
+      const float *fr = uy->f + (size_t)r * uy->taps;
+      int t0 = i0 < 0 ? -i0 : 0;
+      int t1 = i0 + uy->taps > n ? n - i0 : uy->taps;
+      if (t0 >= t1) {
+        for (int xx = 0; xx < n; xx++)
+          st(vin + xx * 16, zero);
+      } else {
+        const float *xr = x + (size_t)(i0 + t0) * x_rs;
+        if (t1 - t0 == 6)
+          vfir(xr, x_rs, x_ps, fr + t0, 6, vin, n);
+        else
+          vfir(xr, x_rs, x_ps, fr + t0, t1 - t0, vin, n);
+      }
+    }
+    /* Horizontal upsampling, gain, leaky ReLU, clamp. */
+    float *urow = p->radial ? ring + (size_t)(u % dt) * wu * 16 : urow_sep;
+    for (int r = 0; r < ux->up && r < wu; r++)
+      fir_dispatch(vin + (ptrdiff_t)ux->base[r] * 16, 1,
+                   ux->f + (size_t)r * ux->taps, ux->taps, urow + r * 16,
+                   ux->up, (wu - r + ux->up - 1) / ux->up, 1, &ap);
+    /* Horizontal down filter at the kept columns. */
+    if (!p->radial)
+      fir_dispatch(urow, D, p->fd, dt, ring + (size_t)(u % dt) * S * 16, 1, S,
+                   0, &ap);
+    /* An output row once its last tap row is in the ring. */
+    const int first = u - dt + 1, oy = first / D;
+    if (first < 0 || first % D || oy < oy0 || oy >= oy1)
+      continue;
+    for (int t = 0; t < dt; t++)
+      rp[t] = ring + (size_t)((first + t) % dt) * ring_w * 16;
+    if (p->radial) {
+      down_radial_rows(f, blk, oy, rp, fold, sc);
+    } else {
+      if (dt == 12)
+        down_rows(f, blk, oy, rp, 12, sc);
+      else
+        down_rows(f, blk, oy, rp, dt, sc);
+    }
+  }
+}
+
+/* ---- Fully-connected layers ----------------------------------------------
+ * y[o] = dot(w[o], x): 64 running sums per row. */
+static void FN(matvec)(const float *w, const float *x, float *y, int out,
+                       int in) {
+  const int in64 = in / 64 * 64, in16 = in / 16 * 16;
+  for (int o = 0; o < out; o++) {
+    const float *wr = w + (size_t)o * in;
+    v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    int i = 0;
+    for (; i < in64; i += 64) {
+      a0 += ld(wr + i) * ld(x + i);
+      a1 += ld(wr + i + 16) * ld(x + i + 16);
+      a2 += ld(wr + i + 32) * ld(x + i + 32);
+      a3 += ld(wr + i + 48) * ld(x + i + 48);
+    }
+    for (; i < in16; i += 16)
+      a0 += ld(wr + i) * ld(x + i);
+    v16 a = (a0 + a1) + (a2 + a3);
+    float lanes[16], sum = 0;
+    st(lanes, a);
+    for (int j = 0; j < 16; j++)
+      sum += lanes[j];
+    for (; i < in; i++)
+      sum += wr[i] * x[i];
+    y[o] = sum;
+  }
+}
+
+const sg3_simd FN(sg3_simd) = {
+    .matvec = FN(matvec),
+    .name = SG3_STR(SG3_ISA),
+    .mr = SG3_MR,
+    .gemm_task = FN(gemm_task),
+    .filter_task = FN(filter_task),
+    .wino_task = FN(wino_task),
+};

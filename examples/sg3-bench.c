@@ -1,0 +1,294 @@
+/* sg3-bench: how fast the generator runs here, per layer, against what the
+ * machine's BLAS reaches on a large matrix product.
+ *
+ *   sg3-bench --network FILE [options]
+ *   sg3-bench --config stylegan3-t|stylegan3-r --resolution N
+ *             [--channel-base B --channel-max M] [options]
+ *   options: --frames N (20) --warmup N (3) --threads N (0 = one per CPU)
+ *            --no-sgemm
+ *
+ * A frame is sg3_mapping + sg3_synthesis for a new z. The last line is
+ * machine-readable: median_ms=<float> gflops=<float>. */
+#include <cblas.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "sg3.h"
+
+/* OpenBLAS reports its kernel; other BLAS libraries lack this. */
+extern char *openblas_get_corename(void) __attribute__((weak));
+extern int openblas_get_num_threads(void) __attribute__((weak));
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: sg3-bench --network FILE [options]\n"
+          "       sg3-bench --config stylegan3-t|stylegan3-r --resolution N\n"
+          "                 [--channel-base B] [--channel-max M] [options]\n"
+          "options: --frames N (20)  --warmup N (3)  --threads N (0 = one "
+          "per CPU)\n"
+          "         --no-sgemm (skip the BLAS reference)\n");
+}
+
+static int parse_int(const char *opt, const char *s, int lo, int hi, int *out) {
+  char *end;
+  errno = 0;
+  long v = s ? strtol(s, &end, 10) : 0;
+  if (!s || errno || *end || end == s || v < lo || v > hi) {
+    fprintf(stderr, "sg3-bench: %s needs an integer from %d to %d\n", opt, lo,
+            hi);
+    return -1;
+  }
+  *out = (int)v;
+  return 0;
+}
+
+/* GFLOP/s of an n^3 single-precision product, median of `reps` runs. */
+static double sgemm_gflops(int n, int reps) {
+  size_t nn = (size_t)n * n;
+  float *a = malloc(nn * sizeof *a), *b = malloc(nn * sizeof *b);
+  float *c = malloc(nn * sizeof *c);
+  if (!a || !b || !c) {
+    free(a);
+    free(b);
+    free(c);
+    return 0;
+  }
+  for (size_t i = 0; i < nn; i++) {
+    a[i] = (float)((i * 7919) % 1000) * 1e-3f - 0.5f;
+    b[i] = (float)((i * 104729) % 1000) * 1e-3f - 0.5f;
+  }
+  double t[16];
+  if (reps > 16)
+    reps = 16;
+  for (int r = -1; r < reps; r++) { /* one untimed run first */
+    double t0 = now();
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n,
+                b, n, 0.0f, c, n);
+    if (r >= 0)
+      t[r] = now() - t0;
+  }
+  free(a);
+  free(b);
+  free(c);
+  return 2.0 * n * n * (double)n / median(t, reps) / 1e9;
+}
+
+int main(int argc, char **argv) {
+  const char *network = NULL, *config = NULL;
+  int resolution = 0, cbase = 0, cmax = 0, frames = 20, warmup = 3;
+  int threads = 0, do_sgemm = 1;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    int bad = 0;
+    if (!strcmp(a, "--network") && v)
+      network = argv[++i];
+    else if (!strcmp(a, "--config") && v)
+      config = argv[++i];
+    else if (!strcmp(a, "--resolution"))
+      bad = parse_int(a, v, 4, 8192, &resolution), i++;
+    else if (!strcmp(a, "--channel-base"))
+      bad = parse_int(a, v, 1, 1 << 24, &cbase), i++;
+    else if (!strcmp(a, "--channel-max"))
+      bad = parse_int(a, v, 1, 1 << 14, &cmax), i++;
+    else if (!strcmp(a, "--frames"))
+      bad = parse_int(a, v, 1, 100000, &frames), i++;
+    else if (!strcmp(a, "--warmup"))
+      bad = parse_int(a, v, 0, 100000, &warmup), i++;
+    else if (!strcmp(a, "--threads"))
+      bad = parse_int(a, v, 0, 1024, &threads), i++;
+    else if (!strcmp(a, "--no-sgemm"))
+      do_sgemm = 0;
+    else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      usage(stdout);
+      return 0;
+    } else {
+      fprintf(stderr, "sg3-bench: unknown or incomplete option '%s'\n", a);
+      usage(stderr);
+      return 1;
+    }
+    if (bad)
+      return 1;
+  }
+  if (!network == !config) {
+    fprintf(stderr, "sg3-bench: give either --network or --config\n");
+    usage(stderr);
+    return 1;
+  }
+
+  char *error = NULL;
+  sg3_model *model;
+  char desc[512];
+  if (network) {
+    model = sg3_model_load(network, &error);
+    snprintf(desc, sizeof desc, "%s", network);
+  } else {
+    int r = !strcmp(config, "stylegan3-r");
+    if (!r && strcmp(config, "stylegan3-t")) {
+      fprintf(stderr, "sg3-bench: --config is stylegan3-t or stylegan3-r\n");
+      return 1;
+    }
+    if (!resolution) {
+      fprintf(stderr, "sg3-bench: --config needs --resolution\n");
+      return 1;
+    }
+    /* train.py's defaults; stylegan3-r doubles both channel counts. */
+    if (!cbase)
+      cbase = r ? 65536 : 32768;
+    if (!cmax)
+      cmax = r ? 1024 : 512;
+    char kwargs[512];
+    snprintf(kwargs, sizeof kwargs,
+             "{\"z_dim\": 512, \"w_dim\": 512, \"c_dim\": 0, "
+             "\"img_resolution\": %d, \"img_channels\": 3, "
+             "\"channel_base\": %d, \"channel_max\": %d, "
+             "\"mapping_kwargs\": {\"num_layers\": 2}%s}",
+             resolution, cbase, cmax,
+             r ? ", \"conv_kernel\": 1, \"use_radial_filters\": true" : "");
+    model = sg3_model_new_random(kwargs, 1, &error);
+    snprintf(desc, sizeof desc,
+             "%s %dx%d, channel_base %d, channel_max %d, random weights",
+             config, resolution, resolution, cbase, cmax);
+  }
+  if (!model) {
+    fprintf(stderr, "sg3-bench: %s\n", error ? error : "cannot load");
+    free(error);
+    return 1;
+  }
+  sg3_generator *gen = sg3_generator_new(model, &error);
+  if (!gen || sg3_generator_set_threads(gen, threads, &error)) {
+    fprintf(stderr, "sg3-bench: %s\n", error ? error : "no generator");
+    free(error);
+    return 1;
+  }
+  sg3_model_info info;
+  sg3_model_get_info(model, &info);
+
+  size_t npix =
+      (size_t)info.img_channels * info.img_resolution * info.img_resolution;
+  double *z = calloc((size_t)info.z_dim, sizeof *z);
+  float *c = calloc((size_t)info.c_dim + 1, sizeof *c);
+  float *ws = calloc((size_t)info.num_ws * info.w_dim, sizeof *ws);
+  float *img = calloc(npix, sizeof *img);
+  double *times = calloc((size_t)frames, sizeof *times);
+  int nprof = sg3_generator_get_profile(gen, NULL, 0);
+  sg3_layer_profile *prof = calloc((size_t)nprof, sizeof *prof);
+  if (!z || !c || !ws || !img || !times || !prof) {
+    fprintf(stderr, "sg3-bench: out of memory\n");
+    return 1;
+  }
+  c[0] = 1; /* class 0 for conditional models */
+
+  printf("model:    %s\n", desc);
+  printf("          %s, %dx%d, %d channels, %d layers\n", info.config,
+         info.img_resolution, info.img_resolution, info.img_channels,
+         info.num_layers);
+  /* As the library decides at load (core/model.c). */
+  const char *no_wino = getenv("SG3_NO_WINOGRAD");
+  int winograd =
+      info.conv_kernel == 3 && !(no_wino && *no_wino && strcmp(no_wino, "0"));
+  printf("kernels:  %s, %d threads, %s\n", sg3_simd_name(),
+         sg3_generator_get_threads(gen),
+         winograd ? "3x3 convolutions by Winograd F(4x4, 3x3)"
+                  : "convolutions as direct GEMMs");
+  struct timespec cpu0 = {0}, cpu1;
+  for (int f = -warmup; f < frames; f++) {
+    if (f == 0) {
+      sg3_generator_set_profiling(gen, 1);
+      clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu0);
+    }
+    sg3_z_from_seed((uint32_t)(f + warmup), z, info.z_dim);
+    double t0 = now();
+    if (sg3_mapping(gen, z, info.c_dim ? c : NULL, 0.7f, -1, ws, &error) ||
+        sg3_synthesis(gen, ws, NULL, img, &error)) {
+      fprintf(stderr, "sg3-bench: %s\n", error);
+      free(error);
+      return 1;
+    }
+    if (f >= 0)
+      times[f] = now() - t0;
+  }
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu1);
+  double cpu_s = (double)(cpu1.tv_sec - cpu0.tv_sec) +
+                 (double)(cpu1.tv_nsec - cpu0.tv_nsec) * 1e-9;
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  double peak_mb = ru.ru_maxrss / 1024.0;
+
+  sg3_generator_get_profile(gen, prof, nprof);
+  printf("\n%-14s %10s %10s %10s %10s %6s\n", "layer", "conv ms", "filter ms",
+         "other ms", "total ms", "share");
+  double total = 0, sum_conv = 0, sum_filter = 0, sum_other = 0;
+  for (int i = 0; i < nprof; i++)
+    total += prof[i].conv_s + prof[i].filter_s + prof[i].other_s;
+  for (int i = 0; i < nprof; i++) {
+    double n = prof[i].calls ? (double)prof[i].calls : 1;
+    double cv = prof[i].conv_s / n * 1e3, fl = prof[i].filter_s / n * 1e3;
+    double ot = prof[i].other_s / n * 1e3;
+    double share = prof[i].conv_s + prof[i].filter_s + prof[i].other_s;
+    printf("%-14s %10.3f %10.3f %10.3f %10.3f %5.1f%%\n", prof[i].name, cv, fl,
+           ot, cv + fl + ot, total > 0 ? 100 * share / total : 0);
+    sum_conv += cv;
+    sum_filter += fl;
+    sum_other += ot;
+  }
+  printf("%-14s %10.3f %10.3f %10.3f %10.3f\n", "all", sum_conv, sum_filter,
+         sum_other, sum_conv + sum_filter + sum_other);
+
+  double med = median(times, frames);
+  double gflops = info.flops / med / 1e9;
+  printf("\nframes:   %d (after %d warm-up), median %.3f ms, best %.3f ms, "
+         "%.1f fps\n",
+         frames, warmup, med * 1e3, times[0] * 1e3, 1 / med);
+  printf("cpu:      %.3f ms of CPU time per frame (all threads)\n",
+         cpu_s / frames * 1e3);
+  printf("work:     %.3f GFLOP per frame: convolutions counted as direct "
+         "convolutions, filters as\n          the polyphase taps computed, 2 "
+         "per multiply-add\n",
+         info.flops / 1e9);
+  printf("speed:    %.2f GFLOP/s%s\n", gflops,
+         winograd ? " (effective: Winograd does a quarter of the 3x3 "
+                    "convolutions' multiplications)"
+                  : "");
+  printf("peak RSS: %.1f MB\n", peak_mb);
+  if (do_sgemm) {
+    double ref = sgemm_gflops(2048, 5);
+    const char *core = openblas_get_corename ? openblas_get_corename() : NULL;
+    printf("sgemm:    %.2f GFLOP/s on 2048^3", ref);
+    if (core)
+      printf(" (OpenBLAS %s kernel, %d threads)", core,
+             openblas_get_num_threads ? openblas_get_num_threads() : 0);
+    printf("\nratio:    %.0f%% of sgemm\n", ref > 0 ? 100 * gflops / ref : 0);
+  }
+  printf("median_ms=%.3f gflops=%.3f\n", med * 1e3, gflops);
+
+  free(z);
+  free(c);
+  free(ws);
+  free(img);
+  free(times);
+  free(prof);
+  sg3_generator_free(gen);
+  sg3_model_unref(model);
+  return 0;
+}

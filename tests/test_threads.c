@@ -1,0 +1,270 @@
+/* The fast path's invariants, which parity alone does not pin down:
+ *  - any thread count gives the same image, bit for bit;
+ *  - with and without a layer callback (which parity always sets) too;
+ *  - a frame does not depend on the frames before it;
+ *  - generators sharing one model run concurrently on several threads;
+ *  - steady-state frames allocate nothing (glibc only: counted by
+ *    interposing malloc).
+ * Models: the demo model (Winograd 3x3) and random ones with channel counts
+ * that are not multiples of 16, a radial (R) one, and a 5x5 kernel.
+ *
+ * usage: test_threads DEMO.safetensors */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sg3.h"
+
+static int failures, checks;
+
+static void check(int ok, const char *fmt, const char *what) {
+  printf("%s: ", ok ? "ok" : "FAIL");
+  printf(fmt, what);
+  printf("\n");
+  checks++;
+  if (!ok)
+    failures++;
+}
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define __SANITIZE_ADDRESS__ 1
+#endif
+#endif
+/* Sanitizers have their own malloc. */
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
+#define COUNT_ALLOCATIONS 1
+#endif
+
+#ifdef COUNT_ALLOCATIONS
+/* Every allocation of the process goes through these while `counting`. */
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+static volatile int counting;
+static volatile long allocations;
+void *malloc(size_t n) {
+  if (counting)
+    __atomic_add_fetch(&allocations, 1, __ATOMIC_RELAXED);
+  return __libc_malloc(n);
+}
+void *calloc(size_t a, size_t b) {
+  if (counting)
+    __atomic_add_fetch(&allocations, 1, __ATOMIC_RELAXED);
+  return __libc_calloc(a, b);
+}
+void *realloc(void *p, size_t n) {
+  if (counting)
+    __atomic_add_fetch(&allocations, 1, __ATOMIC_RELAXED);
+  return __libc_realloc(p, n);
+}
+void *aligned_alloc(size_t align, size_t n) {
+  if (counting)
+    __atomic_add_fetch(&allocations, 1, __ATOMIC_RELAXED);
+  return __libc_memalign(align, n);
+}
+#endif
+
+typedef struct {
+  sg3_model *model;
+  sg3_model_info info;
+  float *ws[2]; /* two latents */
+} fixture;
+
+static int make_fixture(fixture *f, sg3_model *m) {
+  f->model = m;
+  sg3_model_get_info(m, &f->info);
+  size_t nws = (size_t)f->info.num_ws * f->info.w_dim;
+  double *z = calloc((size_t)f->info.z_dim, sizeof *z);
+  float *c = calloc((size_t)f->info.c_dim + 1, sizeof *c);
+  sg3_generator *g = sg3_generator_new(m, NULL);
+  if (!z || !c || !g)
+    return -1;
+  c[0] = 1;
+  for (int i = 0; i < 2; i++) {
+    f->ws[i] = malloc(nws * sizeof(float));
+    sg3_z_from_seed((uint32_t)(11 + i), z, f->info.z_dim);
+    if (!f->ws[i] ||
+        sg3_mapping(g, z, f->info.c_dim ? c : NULL, 0.8f, -1, f->ws[i], NULL))
+      return -1;
+  }
+  sg3_generator_free(g);
+  free(z);
+  free(c);
+  return 0;
+}
+
+static size_t img_size(const fixture *f) {
+  return (size_t)f->info.img_channels * f->info.img_resolution *
+         f->info.img_resolution;
+}
+
+/* One frame with a rotation, so that the transform path runs too. */
+static float *render(sg3_generator *g, const fixture *f, int which) {
+  float *img = malloc(img_size(f) * sizeof(float));
+  float tf[9];
+  sg3_make_transform(0.1, -0.05, 7.0, tf);
+  if (img && sg3_synthesis(g, f->ws[which], tf, img, NULL)) {
+    free(img);
+    return NULL;
+  }
+  return img;
+}
+
+static int same(const float *a, const float *b, size_t n) {
+  return a && b && memcmp(a, b, n * sizeof(float)) == 0;
+}
+
+static void on_layer(void *user, int index, const char *name, const float *x,
+                     int c, int h, int w) {
+  (void)index, (void)name, (void)x, (void)c, (void)h, (void)w;
+  (*(int *)user)++;
+}
+
+typedef struct {
+  const fixture *f;
+  float *img[4];
+} worker;
+
+static void *run_worker(void *arg) {
+  worker *w = arg;
+  sg3_generator *g = sg3_generator_new(w->f->model, NULL);
+  if (!g)
+    return NULL;
+  sg3_generator_set_threads(g, 1, NULL);
+  for (int i = 0; i < 4; i++)
+    w->img[i] = render(g, w->f, i % 2);
+  sg3_generator_free(g);
+  return NULL;
+}
+
+static void run_model(const char *label, sg3_model *m) {
+  fixture f;
+  printf("# %s\n", label);
+  if (!m || make_fixture(&f, m)) {
+    check(0, "%s: set up", label);
+    return;
+  }
+  const size_t n = img_size(&f);
+
+  /* Thread counts. */
+  float *ref = NULL;
+  for (int t = 1; t <= 4; t++) {
+    sg3_generator *g = sg3_generator_new(m, NULL);
+    char *err = NULL;
+    int ok = g && sg3_generator_set_threads(g, t, &err) == 0 &&
+             sg3_generator_get_threads(g) == t;
+    free(err);
+    float *img = ok ? render(g, &f, 0) : NULL;
+    char what[64];
+    snprintf(what, sizeof what, "%d", t);
+    if (t == 1)
+      check(img != NULL, "renders with %s thread", what), ref = img;
+    else
+      check(same(ref, img, n), "%s threads: identical to 1 thread", what),
+          free(img);
+    sg3_generator_free(g);
+  }
+
+  sg3_generator *g = sg3_generator_new(m, NULL);
+  sg3_generator_set_threads(g, 2, NULL);
+  /* History: another frame in between changes nothing. */
+  float *other = render(g, &f, 1);
+  float *again = render(g, &f, 0);
+  check(other && !same(ref, other, n) && same(ref, again, n),
+        "%s: a frame does not depend on the ones before", label);
+  free(again);
+
+  /* The layer callback path (parity's) against the fused one. */
+  int calls = 0;
+  sg3_generator_set_layer_callback(g, on_layer, &calls);
+  float *cb = render(g, &f, 0);
+  check(same(ref, cb, n) && calls == f.info.num_layers + 2,
+        "%s: identical with a layer callback", label);
+  sg3_generator_set_layer_callback(g, NULL, NULL);
+  free(cb);
+
+#ifdef COUNT_ALLOCATIONS
+  /* Steady state allocates nothing. */
+  double *z = calloc((size_t)f.info.z_dim, sizeof *z);
+  float *c = calloc((size_t)f.info.c_dim + 1, sizeof *c);
+  float *ws = malloc((size_t)f.info.num_ws * f.info.w_dim * sizeof(float));
+  float *img = malloc(n * sizeof(float));
+  c[0] = 1;
+  sg3_generator_set_profiling(g, 1);
+  allocations = 0;
+  counting = 1;
+  for (int i = 0; i < 3; i++) {
+    sg3_z_from_seed((uint32_t)i, z, f.info.z_dim);
+    sg3_mapping(g, z, f.info.c_dim ? c : NULL, 0.7f, -1, ws, NULL);
+    sg3_synthesis(g, ws, NULL, img, NULL);
+  }
+  counting = 0;
+  check(allocations == 0, "%s: no allocation per frame", label);
+  counting = 1;
+  sg3_generator_free(sg3_generator_new(m, NULL));
+  counting = 0;
+  check(allocations > 0, "%s: (the allocation counter counts)", label);
+  free(z);
+  free(c);
+  free(ws);
+  free(img);
+#endif
+
+  /* Two generators on one model, concurrently, as sequentially. */
+  worker w[2] = {{.f = &f}, {.f = &f}};
+  pthread_t th[2];
+  for (int i = 0; i < 2; i++)
+    pthread_create(&th[i], NULL, run_worker, &w[i]);
+  for (int i = 0; i < 2; i++)
+    pthread_join(th[i], NULL);
+  int ok = 1;
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 4; j++) {
+      ok = ok && same(j % 2 ? other : ref, w[i].img[j], n);
+      free(w[i].img[j]);
+    }
+  check(ok, "%s: generators sharing the model on two threads", label);
+
+  sg3_generator_free(g);
+  free(ref);
+  free(other);
+  free(f.ws[0]);
+  free(f.ws[1]);
+  sg3_model_unref(m);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: %s DEMO.safetensors\n", argv[0]);
+    return 2;
+  }
+  printf("# kernels: %s\n", sg3_simd_name());
+  run_model("demo", sg3_model_load(argv[1], NULL));
+  run_model("T, 24..40 channels",
+            sg3_model_new_random(
+                "{\"z_dim\": 16, \"w_dim\": 16, \"img_resolution\": 32, "
+                "\"img_channels\": 3, \"channel_base\": 1280, "
+                "\"channel_max\": 40, \"num_layers\": 6, \"num_critical\": 1}",
+                3, NULL));
+  run_model(
+      "R, radial",
+      sg3_model_new_random("{\"z_dim\": 16, \"w_dim\": 16, \"c_dim\": 2, "
+                           "\"img_resolution\": 32, \"img_channels\": 4, "
+                           "\"channel_base\": 2048, \"channel_max\": 20, "
+                           "\"conv_kernel\": 1, \"use_radial_filters\": true, "
+                           "\"num_layers\": 6, \"num_critical\": 1}",
+                           4, NULL));
+  run_model(
+      "T, 5x5 kernel, no clamp",
+      sg3_model_new_random(
+          "{\"z_dim\": 16, \"w_dim\": 16, \"img_resolution\": 16, "
+          "\"img_channels\": 1, \"channel_base\": 512, "
+          "\"channel_max\": 24, \"conv_kernel\": 5, \"conv_clamp\": null, "
+          "\"num_layers\": 5, \"num_critical\": 1, \"margin_size\": 4}",
+          5, NULL));
+  printf("%d passed, %d failed\n", checks - failures, failures);
+  return failures ? 1 : 0;
+}
