@@ -195,7 +195,7 @@ static void free_filter_plan(sg3_filter_plan *p) {
   free(p->fd);
 }
 
-static int build_layer(sg3_model *m, int idx, int design, char **error) {
+static int build_layer(sg3_model *m, int idx, char **error) {
   const sg3_config *c = &m->cfg;
   const sg3_layer_config *L = &c->layers[idx];
   const sg3_tensor_set *set = &m->tensors;
@@ -276,50 +276,28 @@ static int build_layer(sg3_model *m, int idx, int design, char **error) {
   }
   free(wd);
 
-  /* Filters: stored buffers, or designed from the schedule. */
-  size_t up_n = L->up_taps > 1 ? (size_t)L->up_taps : 0;
-  size_t down_n = L->down_taps > 1
-                      ? (size_t)(L->down_radial ? L->down_taps * L->down_taps
-                                                : L->down_taps)
-                      : 0;
-  if (design) {
-    l->owned_filters = malloc((up_n + down_n + 1) * sizeof(float));
-    if (!l->owned_filters)
-      return sg3_set_error(error, "out of memory");
-    if (up_n && sg3_design_lowpass_filter(
-                    L->up_taps, L->in_cutoff, L->in_half_width * 2,
-                    L->tmp_sampling_rate, 0, l->owned_filters, error))
+  /* Filters: the stored buffers (sg3_model_new_random designs them). */
+  if (L->up_taps > 1) {
+    int64_t shape[1] = {L->up_taps};
+    const sg3_tensor *f = need(set, prefix, "up_filter", 1, shape, error);
+    if (!f)
       return -1;
-    if (down_n && sg3_design_lowpass_filter(
-                      L->down_taps, L->out_cutoff, L->out_half_width * 2,
-                      L->tmp_sampling_rate, L->down_radial,
-                      l->owned_filters + up_n, error))
+    l->up_filter = f->data;
+  }
+  if (L->down_taps > 1) {
+    int64_t shape[2] = {L->down_taps, L->down_taps};
+    const sg3_tensor *f =
+        need(set, prefix, "down_filter", L->down_radial ? 2 : 1, shape, error);
+    if (!f)
       return -1;
-    l->up_filter = up_n ? l->owned_filters : NULL;
-    l->down_filter = down_n ? l->owned_filters + up_n : NULL;
-  } else {
-    if (up_n) {
-      int64_t s[1] = {L->up_taps};
-      const sg3_tensor *f = need(set, prefix, "up_filter", 1, s, error);
-      if (!f)
-        return -1;
-      l->up_filter = f->data;
-    }
-    if (down_n) {
-      int64_t s[2] = {L->down_taps, L->down_taps};
-      const sg3_tensor *f =
-          need(set, prefix, "down_filter", L->down_radial ? 2 : 1, s, error);
-      if (!f)
-        return -1;
-      l->down_filter = f->data;
-    }
+    l->down_filter = f->data;
   }
   if (build_filter_plan(L, l->up_filter, l->down_filter, &l->filter))
     return sg3_set_error(error, "out of memory");
   return 0;
 }
 
-static int build(sg3_model *m, int design, char **error) {
+static int build(sg3_model *m, char **error) {
   const sg3_config *c = &m->cfg;
   const sg3_tensor_set *set = &m->tensors;
   m->config_name = c->conv_kernel == 1 && c->use_radial_filters ? "stylegan3-r"
@@ -381,14 +359,14 @@ static int build(sg3_model *m, int design, char **error) {
     return sg3_set_error(error, "out of memory");
   m->flops = 2.0 * C * C * c->input_size * c->input_size;
   for (int i = 0; i <= c->num_layers; i++) {
-    if (build_layer(m, i, design, error))
+    if (build_layer(m, i, error))
       return -1;
     m->flops += layer_flops(&c->layers[i]);
   }
   return 0;
 }
 
-static sg3_model *model_new(sg3_tensor_set *set, int design, const char *name,
+static sg3_model *model_new(sg3_tensor_set *set, const char *name,
                             char **error) {
   sg3_model *m = calloc(1, sizeof *m);
   if (!m) {
@@ -405,8 +383,7 @@ static sg3_model *model_new(sg3_tensor_set *set, int design, const char *name,
     sg3_model_unref(m);
     return NULL;
   }
-  if (sg3_config_parse(m->init_kwargs, &m->cfg, error) ||
-      build(m, design, error)) {
+  if (sg3_config_parse(m->init_kwargs, &m->cfg, error) || build(m, error)) {
     sg3_prefix_error(error, "%s", name);
     sg3_model_unref(m);
     return NULL;
@@ -416,7 +393,7 @@ static sg3_model *model_new(sg3_tensor_set *set, int design, const char *name,
 
 sg3_model *sg3_model_from_tensors(sg3_tensor_set *set, const char *name,
                                   char **error) {
-  return model_new(set, 0, name, error);
+  return model_new(set, name, error);
 }
 
 sg3_model *sg3_model_load_from_memory(const void *data, size_t size,
@@ -448,7 +425,7 @@ sg3_model *sg3_model_load_from_memory(const void *data, size_t size,
     sg3_tensor_set_clear(&set);
     return NULL;
   }
-  return model_new(&set, 0, name, error);
+  return model_new(&set, name, error);
 }
 
 sg3_model *sg3_model_load(const char *path, char **error) {
@@ -473,6 +450,23 @@ sg3_model *sg3_model_load(const char *path, char **error) {
       g_mapped_file_get_contents(f), g_mapped_file_get_length(f), path, error);
   g_mapped_file_unref(f);
   return m;
+}
+
+/* A filter designed as SynthesisLayer.design_lowpass_filter does, stored
+ * under its state-dict name like the official buffers. */
+static int add_designed_filter(sg3_tensor_set *set, const char *name, int taps,
+                               double cutoff, double width, double fs,
+                               int radial, char **error) {
+  size_t n = radial ? (size_t)taps * taps : (size_t)taps;
+  float *f = malloc(n * sizeof(float));
+  if (!f)
+    return sg3_set_error(error, "out of memory");
+  if (sg3_design_lowpass_filter(taps, cutoff, width, fs, radial, f, error)) {
+    free(f);
+    return -1;
+  }
+  int64_t shape[2] = {taps, taps};
+  return sg3_tensor_set_add(set, name, radial ? 2 : 1, shape, f, error);
 }
 
 /* Random weights shaped by the schedule; enough to benchmark and to test the
@@ -555,6 +549,16 @@ sg3_model *sg3_model_new_random(const char *init_kwargs_json, uint64_t seed,
     ADD(name, 1, 0.0f, L->out_channels);
     snprintf(name, sizeof name, "synthesis.%s.magnitude_ema", L->name);
     ADD(name, 0, 1.0f, 1);
+    snprintf(name, sizeof name, "synthesis.%s.up_filter", L->name);
+    if (!bad && L->up_taps > 1)
+      bad = add_designed_filter(&set, name, L->up_taps, L->in_cutoff,
+                                L->in_half_width * 2, L->tmp_sampling_rate, 0,
+                                error);
+    snprintf(name, sizeof name, "synthesis.%s.down_filter", L->name);
+    if (!bad && L->down_taps > 1)
+      bad = add_designed_filter(&set, name, L->down_taps, L->out_cutoff,
+                                L->out_half_width * 2, L->tmp_sampling_rate,
+                                L->down_radial, error);
   }
 #undef ADD
   sg3_config_clear(&c);
@@ -565,7 +569,7 @@ sg3_model *sg3_model_new_random(const char *init_kwargs_json, uint64_t seed,
     sg3_tensor_set_clear(&set);
     return NULL;
   }
-  return model_new(&set, 1, "random model", error);
+  return model_new(&set, "random model", error);
 }
 
 int sg3_model_save_safetensors(const sg3_model *m, const char *path,
@@ -594,7 +598,6 @@ void sg3_model_unref(sg3_model *m) {
     free(m->layers[i].bias_pad);
     free_filter_plan(&m->layers[i].filter);
     free(m->layers[i].weight_sq);
-    free(m->layers[i].owned_filters);
   }
   free(m->layers);
   sg3_config_clear(&m->cfg);

@@ -28,7 +28,6 @@ typedef struct {
   float style_gain;         /* ToRGB: 1 / sqrt(in * k * k), else 1 */
   const float *up_filter;   /* [up_taps], NULL = identity */
   const float *down_filter; /* [down_taps] or [down_taps^2] if radial */
-  float *owned_filters;     /* designed filters when the file has none */
 
   /* The forward pass's layouts (kernels.h). */
   int cin_pad, cout_pad; /* channels rounded up to SG3_CBLOCK */
