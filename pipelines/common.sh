@@ -19,6 +19,15 @@ sg3_die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 sg3_say() { echo "$(basename "$0"): $*" >&2; }
 
 # True where a window can be shown.
+# sg3_parse_size OPTION WxH: sets w and h, or dies naming the option.
+sg3_parse_size() {
+  [[ $2 =~ ^([0-9]+)x([0-9]+)$ ]] || sg3_die "$1 $2: expected WxH"
+  w=${BASH_REMATCH[1]} h=${BASH_REMATCH[2]}
+}
+# sg3_check_fps OPTION N: a whole number of frames per second, or dies.
+sg3_check_fps() {
+  [[ $2 =~ ^[1-9][0-9]*$ ]] || sg3_die "$1 $2: expected frames per second"
+}
 sg3_have_display() { [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; }
 
 # Installs missing Debian packages (tools/install-deps.sh, apt-get; it does

@@ -34,9 +34,8 @@ done
 shift $((OPTIND - 1))
 [ $# -gt 0 ] || set -- animation=walk spin=6
 sg3_check_props "$@"
-[[ $size =~ ^([0-9]+)x([0-9]+)$ ]] || sg3_die "-s $size: expected WxH"
-w=${BASH_REMATCH[1]} h=${BASH_REMATCH[2]}
-[[ $fps =~ ^[1-9][0-9]*$ ]] || sg3_die "-r $fps: expected frames per second"
+sg3_parse_size -s "$size"
+sg3_check_fps -r "$fps"
 [[ $port =~ ^[1-9][0-9]*$ ]] && [ "$port" -le 65535 ] || sg3_die "-p $port: expected a port"
 [[ $kbps =~ ^[1-9][0-9]*$ ]] || sg3_die "-b $kbps: expected kbit/s"
 

@@ -33,10 +33,9 @@ done
 shift $((OPTIND - 1))
 [ $# -gt 0 ] || set -- animation=walk spin=6
 sg3_check_props "$@"
-[[ $size =~ ^([0-9]+)x([0-9]+)$ ]] || sg3_die "-s $size: expected WxH"
-w=${BASH_REMATCH[1]} h=${BASH_REMATCH[2]}
+sg3_parse_size -s "$size"
 (( w % 2 == 0 )) || sg3_die "-s $size: YUYV needs an even width"
-[[ $fps =~ ^[1-9][0-9]*$ ]] || sg3_die "-r $fps: expected frames per second"
+sg3_check_fps -r "$fps"
 
 # v4l2loopback devices are virtual: they sit under
 # /sys/devices/virtual/video4linux, real cameras never do, so a typo in -d
