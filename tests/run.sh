@@ -40,3 +40,9 @@ UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 # test files; crashes fail the run.
 step "fuzz the pickle and safetensors readers (${SG3_FUZZ_SECONDS:-60} s each)"
 fuzz/run.sh "${SG3_FUZZ_SECONDS:-60}"
+
+# One closing line over every meson test run above (fuzzing failures have
+# already stopped the script).
+count() { cat build/meson-logs/testlog.json build-asan/meson-logs/testlog.json |
+  grep -c "\"result\": \"$1\"" || true; }
+echo "tests: $(count OK) passed, $(( $(count FAIL) + $(count TIMEOUT) + $(count ERROR) )) failed, $(count SKIP) skipped"
