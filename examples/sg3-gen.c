@@ -68,8 +68,12 @@ static int parse_seeds(const char *s, uint32_t **seeds, size_t *n) {
   *n = 0;
   *seeds = malloc(cap * sizeof **seeds);
   char *copy = strdup(s);
-  if (!*seeds || !copy)
+  if (!*seeds || !copy) {
+    free(*seeds);
+    free(copy);
+    *seeds = NULL;
     return -1;
+  }
   int rc = 0;
   for (char *tok = strtok(copy, ","); tok && !rc; tok = strtok(NULL, ",")) {
     unsigned long long lo, hi;
@@ -100,7 +104,12 @@ static int parse_seeds(const char *s, uint32_t **seeds, size_t *n) {
     }
   }
   free(copy);
-  return rc || *n == 0 ? -1 : 0;
+  if (rc || *n == 0) {
+    free(*seeds);
+    *seeds = NULL;
+    return -1;
+  }
+  return 0;
 }
 
 int main(int argc, char **argv) {
