@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "filter_design.h"
 
 /* Required agreement on float32 taps; in practice they are identical. */
@@ -17,20 +18,6 @@
 /* scipy's Cephes Bessel functions are themselves good to a few 1e-16. */
 #define I0_REL_TOLERANCE 2e-15
 #define J1_ABS_TOLERANCE 2e-15
-
-static int failures;
-
-__attribute__((format(printf, 2, 3))) static void check(int ok, const char *fmt,
-                                                        ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  printf("%s: ", ok ? "ok" : "FAIL");
-  vprintf(fmt, ap);
-  printf("\n");
-  va_end(ap);
-  if (!ok)
-    failures++;
-}
 
 typedef struct {
   const unsigned char *p, *end;
@@ -193,20 +180,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: %s filter_design_expected.bin\n", argv[0]);
     return 2;
   }
-  FILE *f = fopen(argv[1], "rb");
-  if (!f) {
-    perror(argv[1]);
+  size_t size;
+  unsigned char *buf = check_read_file(argv[1], &size);
+  if (!buf)
     return 2;
-  }
-  fseek(f, 0, SEEK_END);
-  long size = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  unsigned char *buf = size > 0 ? malloc((size_t)size) : NULL;
-  if (!buf || fread(buf, 1, (size_t)size, f) != (size_t)size) {
-    fprintf(stderr, "%s: read error\n", argv[1]);
-    return 2;
-  }
-  fclose(f);
 
   check_basics();
 
@@ -225,6 +202,5 @@ int main(int argc, char **argv) {
         worst);
 
   free(buf);
-  printf("%s: %d failure(s)\n", failures ? "FAIL" : "PASS", failures);
-  return failures ? 1 : 0;
+  return check_summary();
 }

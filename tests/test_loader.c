@@ -9,15 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "sg3.h"
 
-static int failures, checks;
-
-static void check(int ok, const char *what, const char *detail) {
-  printf("%s: %s%s%s\n", ok ? "ok" : "FAIL", what, detail ? " -> " : "",
-         detail ? detail : "");
-  checks++;
-  failures += !ok;
+static void report(int ok, const char *what, const char *detail) {
+  check(ok, "%s%s%s", what, detail ? " -> " : "", detail ? detail : "");
 }
 
 /* Loads from memory and expects failure with `expect` in the message. */
@@ -27,7 +23,7 @@ static void expect_error(const char *what, const void *data, size_t size,
   sg3_model *m =
       sg3_model_load_from_memory(data, size, "bad.safetensors", &error);
   int ok = !m && error && (!expect || strstr(error, expect));
-  check(ok, what, error ? error : "(no error)");
+  report(ok, what, error ? error : "(no error)");
   sg3_model_unref(m);
   free(error);
 }
@@ -64,7 +60,7 @@ static void expect_patch_error(const char *what, const uint8_t *data,
   size_t n;
   uint8_t *p = patch_header(data, size, from, to, &n);
   if (!p) {
-    check(0, what, "pattern not found in header");
+    report(0, what, "pattern not found in header");
     return;
   }
   expect_error(what, p, n, expect);
@@ -86,17 +82,17 @@ int main(int argc, char **argv) {
 
   char *error = NULL;
   sg3_model *m = sg3_model_load("/nonexistent/model.safetensors", &error);
-  check(!m && error && strstr(error, "/nonexistent/model.safetensors") &&
-            strstr(error, "No such file"),
-        "missing file", error);
+  report(!m && error && strstr(error, "/nonexistent/model.safetensors") &&
+             strstr(error, "No such file"),
+         "missing file", error);
   free(error);
   error = NULL;
   m = sg3_model_load("", &error);
-  check(!m && error, "empty path", error);
+  report(!m && error, "empty path", error);
   free(error);
   error = NULL;
   m = sg3_model_load("/", &error);
-  check(!m && error && strstr(error, "directory"), "a directory", error);
+  report(!m && error && strstr(error, "directory"), "a directory", error);
   free(error);
 
   expect_error("empty file", d, 0, "empty");
@@ -115,7 +111,7 @@ int main(int argc, char **argv) {
   }
   char msg[64];
   snprintf(msg, sizeof msg, "%zu offsets", offsets);
-  check(trunc_ok, "truncated at many offsets", msg);
+  report(trunc_ok, "truncated at many offsets", msg);
   expect_error("truncated data", d, size - 4, "outside");
 
   /* A header length beyond the file. */
@@ -151,7 +147,7 @@ int main(int argc, char **argv) {
   /* The intact model still loads, and a random model builds. */
   error = NULL;
   m = sg3_model_load_from_memory(d, size, "ok", &error);
-  check(m != NULL, "intact model loads", error);
+  report(m != NULL, "intact model loads", error);
   sg3_model_unref(m);
   free(error);
   error = NULL;
@@ -160,7 +156,7 @@ int main(int argc, char **argv) {
                            "\"channel_base\": 256, \"channel_max\": 8, "
                            "\"conv_kernel\": 1, \"use_radial_filters\": true}",
                            1, &error);
-  check(m != NULL, "random R model builds from init_kwargs", error);
+  report(m != NULL, "random R model builds from init_kwargs", error);
   sg3_model_unref(m);
   free(error);
   /* A random model (designed filters) survives a safetensors round trip:
@@ -175,11 +171,11 @@ int main(int argc, char **argv) {
   if (fd >= 0)
     close(fd);
   int saved = m && fd >= 0 && sg3_model_save_safetensors(m, tmp, &error) == 0;
-  check(saved, "random T model saves as safetensors", error);
+  report(saved, "random T model saves as safetensors", error);
   free(error);
   error = NULL;
   sg3_model *back = saved ? sg3_model_load(tmp, &error) : NULL;
-  check(back != NULL, "saved random model loads back", error);
+  report(back != NULL, "saved random model loads back", error);
   free(error);
   if (m && back) {
     float a[3 * 16 * 16], b[3 * 16 * 16], ws[16 * 8];
@@ -192,7 +188,7 @@ int main(int argc, char **argv) {
                !sg3_mapping(gb, z, NULL, 1, -1, ws, NULL) &&
                !sg3_synthesis(gb, ws, NULL, b, NULL) &&
                memcmp(a, b, sizeof a) == 0;
-    check(same, "reloaded model renders the same image", NULL);
+    report(same, "reloaded model renders the same image", NULL);
     sg3_generator_free(ga);
     sg3_generator_free(gb);
   }
@@ -204,11 +200,10 @@ int main(int argc, char **argv) {
 
   error = NULL;
   m = sg3_model_new_random("{\"z_dim\": 8}", 1, &error);
-  check(!m && error && strstr(error, "lacks"), "random model, bad kwargs",
-        error);
+  report(!m && error && strstr(error, "lacks"), "random model, bad kwargs",
+         error);
   free(error);
 
   g_free(data);
-  printf("%d passed, %d failed\n", checks - failures, failures);
-  return failures ? 1 : 0;
+  return check_summary();
 }

@@ -5,15 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "numpy_random.h"
 #include "sg3.h"
 
-static int failures;
-
-static void check(int ok, const char *what, unsigned seed, int n) {
-  printf("%s: %s seed=%u n=%d\n", ok ? "ok" : "FAIL", what, seed, n);
-  if (!ok)
-    failures++;
+static void check_seed(int ok, const char *what, unsigned seed, int n) {
+  check(ok, "%s seed=%u n=%d", what, seed, n);
 }
 
 /* The data file is little-endian; decode byte by byte to stay portable. */
@@ -51,27 +48,27 @@ static void check_block(uint32_t kind, uint32_t seed, int n,
   double *got = malloc(((size_t)n + 1) * sizeof *got);
   sg3_randomstate rs;
   if (!got) {
-    check(0, "malloc", seed, n);
+    check_seed(0, "malloc", seed, n);
     return;
   }
   switch (kind) {
   case 0:
     sg3_z_from_seed(seed, got, n);
-    check(first_mismatch(got, data, n) < 0, "sg3_z_from_seed == randn(1, n)",
-          seed, n);
+    check_seed(first_mismatch(got, data, n) < 0,
+               "sg3_z_from_seed == randn(1, n)", seed, n);
     /* The same through the RandomState API, value by value. */
     sg3_randomstate_seed(&rs, seed);
     for (int i = 0; i < n; i++)
       got[i] = sg3_random_gauss(&rs);
-    check(first_mismatch(got, data, n) < 0, "sg3_random_gauss == randn", seed,
-          n);
+    check_seed(first_mismatch(got, data, n) < 0, "sg3_random_gauss == randn",
+               seed, n);
     break;
   case 1:
     sg3_randomstate_seed(&rs, seed);
     for (int i = 0; i < n; i++)
       got[i] = sg3_random_double(&rs);
-    check(first_mismatch(got, data, n) < 0,
-          "sg3_random_double == random_sample", seed, n);
+    check_seed(first_mismatch(got, data, n) < 0,
+               "sg3_random_double == random_sample", seed, n);
     break;
   case 2: {
     int bad = -1;
@@ -81,14 +78,15 @@ static void check_block(uint32_t kind, uint32_t seed, int n,
         bad = i;
     if (bad >= 0)
       printf("  index %d differs\n", bad);
-    check(bad < 0, "sg3_random_uint32 == randint(0, 2**32, uint32)", seed, n);
+    check_seed(bad < 0, "sg3_random_uint32 == randint(0, 2**32, uint32)", seed,
+               n);
     break;
   }
   case 3:
     /* randn(5), random_sample(3), randn(4), randn(1): the sixth Gaussian
      * is cached across the random_sample calls, as in numpy. */
     if (n != 13) {
-      check(0, "mixed block has 13 values", seed, n);
+      check_seed(0, "mixed block has 13 values", seed, n);
       break;
     }
     sg3_randomstate_seed(&rs, seed);
@@ -98,11 +96,11 @@ static void check_block(uint32_t kind, uint32_t seed, int n,
       got[i] = sg3_random_double(&rs);
     for (int i = 8; i < 13; i++)
       got[i] = sg3_random_gauss(&rs);
-    check(first_mismatch(got, data, n) < 0,
-          "cached gauss across randn/random_sample calls", seed, n);
+    check_seed(first_mismatch(got, data, n) < 0,
+               "cached gauss across randn/random_sample calls", seed, n);
     break;
   default:
-    check(0, "unknown block kind", seed, n);
+    check_seed(0, "unknown block kind", seed, n);
   }
   free(got);
 }
@@ -116,35 +114,30 @@ int main(int argc, char **argv) {
   /* MT19937 reference: init_genrand(5489) starts with 3499211612. */
   sg3_randomstate rs;
   sg3_randomstate_seed(&rs, 5489);
-  check(sg3_random_uint32(&rs) == 3499211612u, "MT19937 first output", 5489, 1);
+  check_seed(sg3_random_uint32(&rs) == 3499211612u, "MT19937 first output",
+             5489, 1);
   /* Re-seeding must clear a cached Gaussian. */
   sg3_randomstate_seed(&rs, 1);
   double first = sg3_random_gauss(&rs);
   sg3_randomstate_seed(&rs, 1);
-  check(same_bits(sg3_random_gauss(&rs), first), "seeding clears the cache", 1,
-        1);
+  check_seed(same_bits(sg3_random_gauss(&rs), first),
+             "seeding clears the cache", 1, 1);
 
-  FILE *f = fopen(argv[1], "rb");
-  if (!f) {
-    perror(argv[1]);
+  size_t size;
+  unsigned char *buf = check_read_file(argv[1], &size);
+  if (!buf)
     return 2;
-  }
-  fseek(f, 0, SEEK_END);
-  long size = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  unsigned char *buf = size > 12 ? malloc((size_t)size) : NULL;
-  if (!buf || fread(buf, 1, (size_t)size, f) != (size_t)size ||
-      memcmp(buf, "SG3RND01", 8) != 0) {
+  if (size <= 12 || memcmp(buf, "SG3RND01", 8) != 0) {
     fprintf(stderr, "%s: not a SG3RND01 file\n", argv[1]);
+    free(buf);
     return 2;
   }
-  fclose(f);
 
   uint32_t blocks = get_u32(buf + 8);
   size_t off = 12;
   for (uint32_t b = 0; b < blocks; b++) {
     if (off + 12 > (size_t)size) {
-      check(0, "truncated data file", 0, 0);
+      check_seed(0, "truncated data file", 0, 0);
       break;
     }
     uint32_t kind = get_u32(buf + off), seed = get_u32(buf + off + 4);
@@ -152,16 +145,15 @@ int main(int argc, char **argv) {
     size_t bytes = (size_t)n * (kind == 2 ? 4 : 8);
     off += 12;
     if (off + bytes > (size_t)size) {
-      check(0, "truncated data file", seed, (int)n);
+      check_seed(0, "truncated data file", seed, (int)n);
       break;
     }
     check_block(kind, seed, (int)n, buf + off);
     off += bytes;
   }
-  check(off == (size_t)size && blocks > 0, "whole data file consumed", 0,
-        (int)blocks);
+  check_seed(off == (size_t)size && blocks > 0, "whole data file consumed", 0,
+             (int)blocks);
   free(buf);
 
-  printf("%s: %d failure(s)\n", failures ? "FAIL" : "PASS", failures);
-  return failures ? 1 : 0;
+  return check_summary();
 }

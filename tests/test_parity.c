@@ -10,22 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "npy.h"
 #include "sg3.h"
-
-static int failures, checks;
-
-static void check(int ok, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  printf("%s: ", ok ? "ok" : "FAIL");
-  vprintf(fmt, ap);
-  printf("\n");
-  va_end(ap);
-  checks++;
-  if (!ok)
-    failures++;
-}
 
 static double max_abs_diff(const float *a, const float *b, size_t n) {
   double m = 0;
@@ -211,6 +198,5 @@ int main(int argc, char **argv) {
     }
   }
   g_object_unref(p);
-  printf("%d passed, %d failed\n", checks - failures, failures);
-  return failures ? 1 : 0;
+  return check_summary();
 }

@@ -14,20 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "tensors.h"
-
-static int failures;
-
-static void check(int ok, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  printf("%s: ", ok ? "ok" : "FAIL");
-  vprintf(fmt, ap);
-  printf("\n");
-  va_end(ap);
-  if (!ok)
-    failures++;
-}
 
 static int read_file(const char *path, uint8_t **data, size_t *size) {
   gchar *buf;
@@ -602,6 +590,5 @@ int main(int argc, char **argv) {
     }
   }
   crafted();
-  printf("%d failure(s)\n", failures);
-  return failures != 0;
+  return check_summary();
 }

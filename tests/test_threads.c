@@ -14,18 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "sg3.h"
-
-static int failures, checks;
-
-static void check(int ok, const char *fmt, const char *what) {
-  printf("%s: ", ok ? "ok" : "FAIL");
-  printf(fmt, what);
-  printf("\n");
-  checks++;
-  if (!ok)
-    failures++;
-}
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -265,6 +255,5 @@ int main(int argc, char **argv) {
           "\"channel_max\": 24, \"conv_kernel\": 5, \"conv_clamp\": null, "
           "\"num_layers\": 5, \"num_critical\": 1, \"margin_size\": 4}",
           5, NULL));
-  printf("%d passed, %d failed\n", checks - failures, failures);
-  return failures ? 1 : 0;
+  return check_summary();
 }
