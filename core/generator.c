@@ -5,7 +5,7 @@
 #include <time.h>
 
 #include "error.h"
-#include "ops.h"
+#include "ops/ops.h"
 
 static size_t max_sz(size_t a, size_t b) {
   return a > b ? a : b;

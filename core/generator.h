@@ -3,9 +3,9 @@
 #ifndef SG3_GENERATOR_H
 #define SG3_GENERATOR_H
 
-#include "kernels.h"
 #include "model.h"
-#include "parallel.h"
+#include "ops/kernels.h"
+#include "ops/parallel.h"
 
 struct sg3_generator {
   sg3_model *model;

@@ -4,7 +4,7 @@
 
 #include "error.h"
 #include "generator.h"
-#include "ops.h"
+#include "ops/ops.h"
 
 /* Outputs [o0, o1) of a fully-connected layer. Our own loop rather than the
  * BLAS: a BLAS may wake its threads for this, and they would then compete

@@ -3,10 +3,10 @@
 #ifndef SG3_MODEL_H
 #define SG3_MODEL_H
 
-#include "config.h"
-#include "kernels.h"
+#include "io/tensors.h"
+#include "ops/kernels.h"
 #include "sg3.h"
-#include "tensors.h"
+#include "stylegan3/config.h"
 
 /* A fully-connected layer with its gains already applied (as the official
  * forward does before every product). */

@@ -1,11 +1,19 @@
-/* libsg3: the StyleGAN3 generator on a CPU.
+/* libsg3: StyleGAN generators on a CPU.
  *
  * A model (sg3_model) is immutable once loaded and may be shared by any
  * number of generators (sg3_generator) on any number of threads; a generator
  * holds the per-frame scratch memory and is used by one thread at a time.
  *
- * Errors come back as a malloc()ed message in *error (free() it); functions
- * never abort on bad input.
+ * Two levels:
+ *  - requests: sg3_render() turns one description of a frame (sg3_request:
+ *    seed, z or ws, class, truncation, transform, ...) into pixels, for any
+ *    network family; sg3_walk interpolates keyframes for videos;
+ *  - steps: sg3_z_from_seed, sg3_mapping, sg3_synthesis, sg3_image_to_u8, as
+ *    the official code splits them, for callers that work in w-space.
+ *
+ * Errors: functions that can fail return an sg3_status (SG3_OK = 0, errors
+ * are negative) or NULL, and set *error to a malloc()ed message (free() it;
+ * error may be NULL). Nothing aborts on bad input.
  */
 #ifndef SG3_H
 #define SG3_H
@@ -17,10 +25,39 @@
 extern "C" {
 #endif
 
-#define SG3_VERSION "0.1.0"
+#if defined(_WIN32)
+#define SG3_API
+#else
+#define SG3_API __attribute__((visibility("default")))
+#endif
+
+#define SG3_VERSION "0.2.0"
 
 typedef struct sg3_model sg3_model;
 typedef struct sg3_generator sg3_generator;
+typedef struct sg3_walk sg3_walk;
+
+/* ---- Errors ------------------------------------------------------------ */
+
+typedef enum {
+  SG3_OK = 0,
+  SG3_ERR_INVALID_ARGUMENT = -1, /* a bad argument or request field */
+  SG3_ERR_NOT_FOUND = -2,        /* no such file */
+  SG3_ERR_NOT_REGULAR = -3,      /* a directory, FIFO, device, socket */
+  SG3_ERR_PERMISSION = -4,       /* the file cannot be opened for reading */
+  SG3_ERR_IO = -5,          /* reading or writing failed, or the file changed */
+  SG3_ERR_FORMAT = -6,      /* neither a network pickle nor safetensors */
+  SG3_ERR_UNSUPPORTED = -7, /* a network or feature libsg3 does not run */
+  SG3_ERR_CORRUPT = -8,     /* a damaged or inconsistent model file */
+  SG3_ERR_NO_MEMORY = -9,
+  SG3_ERR_TOO_LARGE = -10, /* over a size or memory limit */
+  SG3_ERR_CANCELLED = -11, /* the cancel hook asked to stop */
+} sg3_status;
+
+/* A short constant name: "invalid argument", "not found", ... */
+SG3_API const char *sg3_status_name(sg3_status status);
+
+/* ---- Models ------------------------------------------------------------ */
 
 typedef struct {
   int img_resolution; /* output width = height */
@@ -28,64 +65,206 @@ typedef struct {
   int c_dim;          /* class labels, 0 = unconditional */
   int z_dim;
   int w_dim;
-  int num_ws;      /* rows of the ws matrix: num_layers + 2 */
-  int num_layers;  /* synthesis layers, excluding input and ToRGB */
-  int conv_kernel; /* 3 for StyleGAN3-T, 1 for StyleGAN3-R */
+  int num_ws;      /* rows of the ws matrix */
+  int num_layers;  /* synthesis layers (StyleGAN3: excluding input, ToRGB) */
+  int conv_kernel; /* StyleGAN3: 3 for config T, 1 for R */
   int use_radial_filters;
-  double flops;            /* multiply-adds x 2 per synthesis pass */
-  const char *config;      /* "stylegan3-t" or "stylegan3-r" */
-  const char *init_kwargs; /* the Generator's constructor arguments, JSON */
+  double flops;             /* multiply-adds x 2 per synthesis pass */
+  const char *config;       /* "stylegan3-t", "stylegan3-r", ... */
+  const char *init_kwargs;  /* the Generator's constructor arguments, JSON */
+  const char *family;       /* "stylegan3", ... (sg3_family_name) */
+  const char *architecture; /* family-specific: "t", "r", ... */
+  int has_noise;            /* noise inputs: sg3_request.noise_mode matters */
+  int has_transform;        /* an input transform: translate/rotate matter */
 } sg3_model_info;
 
-/* Load a model: safetensors (this project's format) or an official
- * StyleGAN3 network pickle (.pkl, G_ema is used). The format is detected
- * from the content, not the name. */
-sg3_model *sg3_model_load(const char *path, char **error);
+typedef struct {
+  /* 3x3 convolutions by Winograd F(4x4, 3x3): faster, four times the packed
+   * weights. Default 1; the environment variable SG3_NO_WINOGRAD=1
+   * overrides it (for tests and comparisons). */
+  int winograd;
+} sg3_load_options;
+
+SG3_API void sg3_load_options_init(sg3_load_options *options);
+
+/* Load a model: safetensors (this project's format) or an official network
+ * pickle (.pkl; G_ema is used). The format is detected from the content,
+ * not the name. options may be NULL (the defaults). On success *model holds
+ * a new reference. */
+SG3_API sg3_status sg3_model_open(const char *path,
+                                  const sg3_load_options *options,
+                                  sg3_model **model, char **error);
 /* The same from memory; `name` is used in error messages. The bytes are
  * copied, the caller keeps ownership of `data`. */
-sg3_model *sg3_model_load_from_memory(const void *data, size_t size,
-                                      const char *name, char **error);
+SG3_API sg3_status sg3_model_open_memory(const void *data, size_t size,
+                                         const char *name,
+                                         const sg3_load_options *options,
+                                         sg3_model **model, char **error);
+/* Shorthands with the default options; NULL on error. */
+SG3_API sg3_model *sg3_model_load(const char *path, char **error);
+SG3_API sg3_model *sg3_model_load_from_memory(const void *data, size_t size,
+                                              const char *name, char **error);
 /* A model built from init_kwargs (JSON, as stored in our safetensors) with
  * random weights and designed filters; for benchmarks and tests. */
-sg3_model *sg3_model_new_random(const char *init_kwargs_json, uint64_t seed,
-                                char **error);
-/* Write the model as safetensors. Returns 0 on success. */
-int sg3_model_save_safetensors(const sg3_model *model, const char *path,
-                               char **error);
+SG3_API sg3_model *sg3_model_new_random(const char *init_kwargs_json,
+                                        uint64_t seed, char **error);
+/* Write the model as safetensors. */
+SG3_API sg3_status sg3_model_save_safetensors(const sg3_model *model,
+                                              const char *path, char **error);
 
-sg3_model *sg3_model_ref(sg3_model *model);
-void sg3_model_unref(sg3_model *model);
-void sg3_model_get_info(const sg3_model *model, sg3_model_info *info);
+SG3_API sg3_model *sg3_model_ref(sg3_model *model);
+SG3_API void sg3_model_unref(sg3_model *model);
+SG3_API void sg3_model_get_info(const sg3_model *model, sg3_model_info *info);
+
+/* The mapping network's centre of mass in w-space (w_dim floats), toward
+ * which truncation pulls. class_index selects a class's own centre where
+ * the family has them; others ignore it. */
+SG3_API sg3_status sg3_model_get_w_avg(const sg3_model *model, int class_index,
+                                       float *w_avg, char **error);
+
+/* ---- Generators -------------------------------------------------------- */
+
+typedef struct {
+  /* Threads for synthesis: the calling thread and threads - 1 workers of the
+   * generator's own, which sleep when it is idle; 0 = one per CPU available
+   * to the process (the default). Results are the same for any count. */
+  int threads;
+  /* SIMD kernels: NULL = the best this CPU has, else "avx512", "avx2" or
+   * "generic" (at most what the CPU has). The environment variable
+   * SG3_SIMD=generic|avx2 lowers the default (for tests). */
+  const char *simd;
+} sg3_generator_options;
+
+SG3_API void sg3_generator_options_init(sg3_generator_options *options);
+/* options may be NULL. On success *gen holds a new generator. */
+SG3_API sg3_status sg3_generator_create(sg3_model *model,
+                                        const sg3_generator_options *options,
+                                        sg3_generator **gen, char **error);
+/* With the default options; NULL on error. */
+SG3_API sg3_generator *sg3_generator_new(sg3_model *model, char **error);
+SG3_API void sg3_generator_free(sg3_generator *gen);
+SG3_API const sg3_model *sg3_generator_get_model(const sg3_generator *gen);
+
+/* Cancellation: the generator calls `cancel` between layers; when it
+ * returns non-zero the call in progress returns SG3_ERR_CANCELLED (the
+ * output is then undefined). May be called from the generator's threads;
+ * it must be cheap and thread-safe. NULL removes the hook. */
+typedef int (*sg3_cancel_fn)(void *user);
+SG3_API void sg3_generator_set_cancel(sg3_generator *gen, sg3_cancel_fn cancel,
+                                      void *user);
+
+/* ---- Requests: one frame from its description -------------------------- */
+
+typedef enum {
+  SG3_LATENT_SEED, /* z = np.random.RandomState(seed).randn(1, z_dim) */
+  SG3_LATENT_Z,    /* z given (z_dim doubles) */
+  SG3_LATENT_WS,   /* ws given, after truncation (as projected_w.npz) */
+  SG3_LATENT_WALK, /* ws of a walk (sg3_walk) at a position */
+} sg3_latent_source;
+
+typedef enum {
+  SG3_NOISE_CONST,  /* the stored noise buffers, as gen_images.py's default */
+  SG3_NOISE_NONE,   /* no noise */
+  SG3_NOISE_RANDOM, /* fresh noise from noise_seed (not bit-equal to torch) */
+} sg3_noise_mode;
+
+typedef enum {
+  SG3_PIXELS_F32_CHW, /* float [C, H, W], about [-1, 1], as G.synthesis */
+  SG3_PIXELS_U8_HWC,  /* uint8 [H, W, C], as gen_images.py saves PNGs */
+} sg3_pixel_format;
+
+typedef struct {
+  /* Where the latent comes from. */
+  sg3_latent_source source;
+  uint32_t seed;        /* SG3_LATENT_SEED */
+  const double *z;      /* SG3_LATENT_Z: z_dim values */
+  const float *ws;      /* SG3_LATENT_WS: ws_rows x w_dim values */
+  int ws_rows;          /* 1 (broadcast to every row) or num_ws */
+  const sg3_walk *walk; /* SG3_LATENT_WALK */
+  double walk_position; /* in keyframes: 0 = the first, wraps */
+  /* Mapping (SEED and Z; a walk's keyframes have their own). */
+  int class_index;    /* conditional models: 0 .. c_dim-1; -1 = none */
+  const float *label; /* c_dim floats instead of class_index, or NULL */
+  float psi;          /* truncation psi; 1 = none */
+  int cutoff;         /* truncate only the first `cutoff` ws; -1 = all */
+  /* Synthesis. */
+  double translate_x, translate_y, rotate; /* as gen_images.py; degrees */
+  sg3_noise_mode noise_mode;
+  uint32_t noise_seed; /* SG3_NOISE_RANDOM */
+} sg3_request;
+
+/* Defaults: seed 0, no class, psi 1, cutoff -1, no transform, noise const. */
+SG3_API void sg3_request_init(sg3_request *req);
+
+/* Bytes of one frame in the given format. */
+SG3_API size_t sg3_model_frame_size(const sg3_model *model,
+                                    sg3_pixel_format format);
+
+/* Renders the request into `pixels` (sg3_model_frame_size bytes). */
+SG3_API sg3_status sg3_render(sg3_generator *gen, const sg3_request *req,
+                              sg3_pixel_format format, void *pixels,
+                              char **error);
+/* Only the ws a request renders (num_ws x w_dim floats): a seed to ws. */
+SG3_API sg3_status sg3_request_ws(sg3_generator *gen, const sg3_request *req,
+                                  float *ws, char **error);
+
+/* ---- Walks: videos through keyframes ----------------------------------- */
+
+typedef enum {
+  /* scipy interp1d(kind='cubic') through the keyframes' ws, looping, as
+   * gen_video.py renders it (the same curve, not an approximation). */
+  SG3_WALK_CUBIC,
+} sg3_walk_kind;
+
+typedef struct {
+  sg3_walk_kind kind;
+  int num_keyframes; /* >= 1 */
+  /* Keyframe seeds: seeds[i], or when NULL the base request's seed + i. */
+  const uint32_t *seeds;
+} sg3_walk_spec;
+
+SG3_API void sg3_walk_spec_init(sg3_walk_spec *spec);
+/* Maps the keyframes with `gen`, each as `base` (class, psi, cutoff) with
+ * its own seed, and fits the curve. */
+SG3_API sg3_status sg3_walk_create(sg3_generator *gen, const sg3_request *base,
+                                   const sg3_walk_spec *spec, sg3_walk **walk,
+                                   char **error);
+SG3_API void sg3_walk_free(sg3_walk *walk);
+SG3_API int sg3_walk_num_keyframes(const sg3_walk *walk);
+/* ws (num_ws x w_dim floats) at position t, in keyframes (t = 0 is the first
+ * keyframe, t = 1 the second, ...), wrapping modulo the keyframe count. At
+ * whole t they are the keyframe's ws, bit for bit. */
+SG3_API void sg3_walk_eval(const sg3_walk *walk, double t, float *ws);
+
+/* ---- Steps ------------------------------------------------------------- */
 
 /* z = np.random.RandomState(seed).randn(1, z_dim), bit for bit. */
-void sg3_z_from_seed(uint32_t seed, double *z, int z_dim);
+SG3_API void sg3_z_from_seed(uint32_t seed, double *z, int z_dim);
 
 /* The inverse transform matrix (row-major 3x3) that gen_images.py stores in
  * G.synthesis.input.transform for --translate tx,ty --rotate deg. */
-void sg3_make_transform(double tx, double ty, double rotate_deg,
-                        float inverse[9]);
+SG3_API void sg3_make_transform(double tx, double ty, double rotate_deg,
+                                float inverse[9]);
 
 /* 8-bit pixels exactly as gen_images.py: (x * 127.5 + 128) clamped to
  * [0, 255] and truncated. `img` is CHW float, `out` is HWC interleaved. */
-void sg3_image_to_u8(const float *img, int channels, int height, int width,
-                     uint8_t *out);
-
-sg3_generator *sg3_generator_new(sg3_model *model, char **error);
-void sg3_generator_free(sg3_generator *gen);
-const sg3_model *sg3_generator_get_model(const sg3_generator *gen);
+SG3_API void sg3_image_to_u8(const float *img, int channels, int height,
+                             int width, uint8_t *out);
 
 /* Mapping network. `c` is the conditioning label (c_dim floats, e.g. one-hot;
  * NULL for unconditional models). psi = 1 disables truncation; cutoff < 0
- * truncates all ws, else the first `cutoff`. ws: num_ws * w_dim floats.
- * Returns 0, or -1 with *error set. */
-int sg3_mapping(sg3_generator *gen, const double *z, const float *c, float psi,
-                int cutoff, float *ws, char **error);
+ * truncates all ws, else the first `cutoff`. ws: num_ws * w_dim floats. */
+SG3_API sg3_status sg3_mapping(sg3_generator *gen, const double *z,
+                               const float *c, float psi, int cutoff, float *ws,
+                               char **error);
 
 /* Synthesis network. ws: num_ws * w_dim floats. transform: the inverse
- * matrix of sg3_make_transform, NULL = identity. img: CHW floats, about
- * [-1, 1]. Returns 0, or -1 with *error set. */
-int sg3_synthesis(sg3_generator *gen, const float *ws, const float *transform,
-                  float *img, char **error);
+ * matrix of sg3_make_transform, NULL = the model's stored one. Noise, where
+ * the family has it, is the stored constant noise. img: CHW floats, about
+ * [-1, 1]. */
+SG3_API sg3_status sg3_synthesis(sg3_generator *gen, const float *ws,
+                                 const float *transform, float *img,
+                                 char **error);
 
 /* Per-layer hook for debugging and profiling: called after the input layer
  * (index -1, name "input") and after each synthesis layer with its CHW
@@ -93,18 +272,17 @@ int sg3_synthesis(sg3_generator *gen, const float *ws, const float *transform,
 typedef void (*sg3_layer_callback)(void *user, int index, const char *name,
                                    const float *x, int channels, int height,
                                    int width);
-void sg3_generator_set_layer_callback(sg3_generator *gen, sg3_layer_callback cb,
-                                      void *user);
+SG3_API void sg3_generator_set_layer_callback(sg3_generator *gen,
+                                              sg3_layer_callback cb,
+                                              void *user);
 
 /* ---- Performance: threads and profiling --------------------------------- */
 
-/* Threads one generator uses for synthesis: n >= 1, or 0 for one per CPU
- * available to the process (the default): the calling thread and n - 1
- * workers of the generator's own, which sleep when it is idle. Results are
- * the same for any count. Not while the generator is in use. Returns 0, or
- * -1 with *error. */
-int sg3_generator_set_threads(sg3_generator *gen, int n_threads, char **error);
-int sg3_generator_get_threads(const sg3_generator *gen);
+/* Changes a generator's thread count (see sg3_generator_options.threads).
+ * Not while the generator is in use. */
+SG3_API sg3_status sg3_generator_set_threads(sg3_generator *gen, int n_threads,
+                                             char **error);
+SG3_API int sg3_generator_get_threads(const sg3_generator *gen);
 
 /* Wall time per stage, summed over calls while profiling is on. */
 typedef struct {
@@ -116,17 +294,15 @@ typedef struct {
 } sg3_layer_profile;
 
 /* Turning profiling on or off clears the counters. */
-void sg3_generator_set_profiling(sg3_generator *gen, int enable);
-/* Copies min(max, count) entries to out; returns count (num_layers + 4). */
-int sg3_generator_get_profile(const sg3_generator *gen, sg3_layer_profile *out,
-                              int max);
+SG3_API void sg3_generator_set_profiling(sg3_generator *gen, int enable);
+/* Copies min(max, count) entries to out; returns count. */
+SG3_API int sg3_generator_get_profile(const sg3_generator *gen,
+                                      sg3_layer_profile *out, int max);
 
-/* The SIMD kernels in use: "avx512", "avx2" or "generic" (the environment
- * variable SG3_SIMD=generic|avx2 forces a lower one). 3x3 convolutions run
- * as Winograd F(4x4, 3x3), a quarter of the multiplications for four times
- * the packed weights; SG3_NO_WINOGRAD=1 when a model is loaded makes its
- * convolutions direct (slower, less memory). */
-const char *sg3_simd_name(void);
+/* The SIMD kernels a generator uses: "avx512", "avx2" or "generic". */
+SG3_API const char *sg3_generator_simd(const sg3_generator *gen);
+/* The default kernels for this CPU (after SG3_SIMD). */
+SG3_API const char *sg3_simd_name(void);
 
 #ifdef __cplusplus
 }

@@ -34,7 +34,7 @@
 #include <string.h>
 
 #include "sg3.h"
-#include "sg3walk.h"
+#include "walk.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_sg3_src_debug);
 #define GST_CAT_DEFAULT gst_sg3_src_debug

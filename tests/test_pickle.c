@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "tensors.h"
+#include "io/tensors.h"
 
 static int read_file(const char *path, uint8_t **data, size_t *size) {
   gchar *buf;

@@ -19,7 +19,7 @@
 
 #include "npy.h"
 #include "sg3.h"
-#include "sg3walk.h"
+#include "walk.h"
 
 static gchar *tmpdir;
 static gchar *tiny1, *tiny3, *tiny4, *tiny4s; /* channels; s: 8x8 */

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "error.h"
-#include "tensors.h"
+#include "io/tensors.h"
 
 #define MAX_HEADER (64u << 20)
 

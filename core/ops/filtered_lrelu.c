@@ -4,7 +4,7 @@
  * (polyphase) and the downsampling FIR is evaluated only at kept samples.
  * The kernels (kernels_impl.h) stream each block of 16 channels down the
  * image; the bias is already added by the convolution. */
-#include "ops.h"
+#include "ops/ops.h"
 
 typedef struct {
   const sg3_simd *simd;

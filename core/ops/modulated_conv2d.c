@@ -9,7 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "ops.h"
+#include "ops/ops.h"
 
 void sg3_modulation(const sg3_layer *l, float *styles, float *s,
                     float *dcoefs) {

@@ -4,7 +4,7 @@
  * exactly that spline (uniform knots make it a tridiagonal system) and keep its
  * second derivatives at x = 0..K: the walk is the same curve gen_video.py
  * renders, not an approximation of it. */
-#include "sg3walk.h"
+#include "walk.h"
 
 #include <math.h>
 #include <stdio.h>

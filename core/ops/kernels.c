@@ -1,5 +1,5 @@
 /* Run-time choice of the kernels for the CPU. */
-#include "kernels.h"
+#include "ops/kernels.h"
 
 #include <pthread.h>
 #include <stdlib.h>

@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "error.h"
-#include "pickle_json.h"
-#include "pickle_vm.h"
-#include "tensors.h"
+#include "io/pickle_json.h"
+#include "io/pickle_vm.h"
+#include "io/tensors.h"
 
 #define MAX_MODULE_DEPTH 32
 #define MAX_MODULE_VISITS 10000  /* shared submodules could explode a walk */

@@ -1,4 +1,4 @@
-#include "pickle_json.h"
+#include "io/pickle_json.h"
 
 #include <glib.h>
 #include <math.h>

@@ -11,7 +11,7 @@
 #define SG3_ISA avx2
 #define SG3_MR 6
 #define SG3_NP 1
-#include "kernels_impl.h"
+#include "ops/kernels_impl.h"
 #ifdef __clang__
 #pragma clang attribute pop
 #endif

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "kernels.h"
+#include "ops/kernels.h"
 
 #pragma GCC diagnostic ignored "-Wpsabi"
 

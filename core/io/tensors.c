@@ -1,4 +1,4 @@
-#include "tensors.h"
+#include "io/tensors.h"
 
 #include <stdlib.h>
 #include <string.h>

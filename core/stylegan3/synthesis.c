@@ -11,7 +11,7 @@
 
 #include "error.h"
 #include "generator.h"
-#include "ops.h"
+#include "ops/ops.h"
 
 /* Adds the time since *t to a profile field and restarts the clock. */
 static void lap(sg3_generator *g, int entry, int field, double *t) {

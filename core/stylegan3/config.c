@@ -1,4 +1,4 @@
-#include "config.h"
+#include "stylegan3/config.h"
 
 #include <json-glib/json-glib.h>
 #include <math.h>

@@ -1,7 +1,7 @@
 /* The pickle opcode interpreter. It mirrors CPython's Unpickler (a value
  * stack split into frames by MARK, a memo, STOP returning the top value)
  * but builds pk_obj values; what callables do is left to pickle_torch.c. */
-#include "pickle_vm.h"
+#include "io/pickle_vm.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "error.h"
-#include "tensors.h"
+#include "io/tensors.h"
 
 #define PK_CHUNK 1024
 

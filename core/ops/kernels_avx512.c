@@ -13,7 +13,7 @@
 #define SG3_AVX512 1
 #define SG3_MR 12
 #define SG3_NP 2
-#include "kernels_impl.h"
+#include "ops/kernels_impl.h"
 #ifdef __clang__
 #pragma clang attribute pop
 #endif

@@ -12,4 +12,4 @@
 #define SG3_MR 2
 #endif
 #define SG3_NP 1
-#include "kernels_impl.h"
+#include "ops/kernels_impl.h"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pickle_vm.h"
+#include "io/pickle_vm.h"
 
 /* ---- argument helpers ---- */
 

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "ops.h"
+#include "ops/ops.h"
 
 /* c = a @ b for 3x3 row-major float32 matrices. */
 static void matmul3(const float *a, const float *b, float *c) {
