@@ -10,6 +10,8 @@
 
 #include "error.h"
 #include "filter_design.h"
+#include "io/file.h"
+#include "io/model_file.h"
 #include "numpy_random.h"
 
 /* Looks up `prefix.suffix` and checks its shape; NULL with *error set. */
@@ -398,30 +400,11 @@ sg3_model *sg3_model_from_tensors(sg3_tensor_set *set, const char *name,
 
 sg3_model *sg3_model_load_from_memory(const void *data, size_t size,
                                       const char *name, char **error) {
-  const uint8_t *p = data;
   sg3_tensor_set set;
   sg3_tensor_set_init(&set);
-  int rc;
   if (!name)
     name = "model";
-  if (size == 0) {
-    sg3_set_error(error, "%s: the file is empty", name);
-    return NULL;
-  }
-  /* A pickle starts with PROTO (0x80) for protocols 2 and up; safetensors
-   * with a little-endian header length followed by '{'. */
-  if (p[0] == 0x80) {
-    rc = sg3_pickle_read(p, size, name, &set, error);
-  } else if (size >= 9 && p[8] == '{') {
-    rc = sg3_safetensors_read(p, size, name, &set, error);
-  } else {
-    sg3_set_error(error,
-                  "%s: not a StyleGAN3 model (neither a network pickle nor "
-                  "safetensors)",
-                  name);
-    return NULL;
-  }
-  if (rc) {
+  if (sg3_model_file_read(data, size, name, &set, error)) {
     sg3_tensor_set_clear(&set);
     return NULL;
   }
@@ -429,26 +412,11 @@ sg3_model *sg3_model_load_from_memory(const void *data, size_t size,
 }
 
 sg3_model *sg3_model_load(const char *path, char **error) {
-  if (!path || !*path) {
-    sg3_set_error(error, "no model file given");
+  sg3_file f;
+  if (sg3_file_open(&f, path, error))
     return NULL;
-  }
-  if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-    sg3_set_error(error, "%s: is a directory, not a model file", path);
-    return NULL;
-  }
-  /* Mapped, not read: a training snapshot pickle carries G and D too, and
-   * only G_ema's pages need to be touched. */
-  GError *gerr = NULL;
-  GMappedFile *f = g_mapped_file_new(path, FALSE, &gerr);
-  if (!f) {
-    sg3_set_error(error, "%s", gerr->message);
-    g_error_free(gerr);
-    return NULL;
-  }
-  sg3_model *m = sg3_model_load_from_memory(
-      g_mapped_file_get_contents(f), g_mapped_file_get_length(f), path, error);
-  g_mapped_file_unref(f);
+  sg3_model *m = sg3_model_load_from_memory(f.data, f.size, path, error);
+  sg3_file_close(&f);
   return m;
 }
 

@@ -75,7 +75,7 @@ expect_error() { # what pattern command...
 }
 m=$src/models/sg3t-fashion32.safetensors
 expect_error "missing file" "No such file" "$gen" --network "$tmp/none.pkl" --seeds 1 --outdir "$tmp/x"
-expect_error "not a model" "not a StyleGAN3 model" "$gen" --network "$src/README.md" --seeds 1 --outdir "$tmp/x"
+expect_error "not a model" "not a StyleGAN model" "$gen" --network "$src/README.md" --seeds 1 --outdir "$tmp/x"
 expect_error "conditional without --class" "Must specify class label" "$gen" --network "$m" --seeds 1 --outdir "$tmp/x"
 expect_error "class out of range" "out of range" "$gen" --network "$m" --seeds 1 --class 10 --outdir "$tmp/x"
 expect_error "bad seeds" "--seeds" "$gen" --network "$m" --seeds 5-2 --class 1 --outdir "$tmp/x"
@@ -84,7 +84,7 @@ expect_error "bad translate" "--translate" "$gen" --network "$m" --seeds 1 --cla
 expect_error "bad trunc" "--trunc" "$gen" --network "$m" --seeds 1 --class 1 --trunc abc --outdir "$tmp/x"
 expect_error "unknown option" "unknown" "$gen" --bogus
 expect_error "missing options" "required" "$gen" --network "$m"
-expect_error "convert: bad input" "not a StyleGAN3 model" "$conv" "$src/README.md" "$tmp/o.safetensors"
+expect_error "convert: bad input" "not a StyleGAN model" "$conv" "$src/README.md" "$tmp/o.safetensors"
 expect_error "convert: usage" "usage" "$conv"
 
 echo "$pass passed, $fail failed"

@@ -97,7 +97,7 @@ int main(int argc, char **argv) {
 
   expect_error("empty file", d, 0, "empty");
   expect_error("text file", "hello world, not a model", 24,
-               "not a StyleGAN3 model");
+               "not a StyleGAN model");
   /* Truncation anywhere: in the length, in the header, in the data. */
   int trunc_ok = 1;
   size_t offsets = 0;

@@ -131,10 +131,10 @@ static int check_generator(const pk_obj *g, module_view *m, char **error) {
                            "G_ema is a %s.%s object without module state",
                            pk_show(g->u.inst.cls->u.global.module, a, sizeof a),
                            pk_show(g->u.inst.cls->u.global.name, b, sizeof b));
-    return sg3_set_error(error,
-                         "G_ema is a %s, not a network; only StyleGAN3 "
-                         "generators (" SG3_CLASS ") are supported",
-                         pk_type_name(g));
+    return sg3_fail(error, SG3_ERR_UNSUPPORTED,
+                    "G_ema is a %s, not a network; only StyleGAN3 "
+                    "generators (" SG3_CLASS ") are supported",
+                    pk_type_name(g));
   }
   char found[300], a[PK_SHOW_SIZE], b[PK_SHOW_SIZE];
   if (m->module.n) { /* a plain pickled class: its full name is known */
@@ -154,10 +154,10 @@ static int check_generator(const pk_obj *g, module_view *m, char **error) {
                "persistent '%s' of an unknown network module",
                pk_show(m->name, b, sizeof b));
   }
-  return sg3_set_error(error,
-                       "G_ema is a %s; only StyleGAN3 generators "
-                       "(" SG3_CLASS ") are supported",
-                       found);
+  return sg3_fail(error, SG3_ERR_UNSUPPORTED,
+                  "G_ema is a %s; only StyleGAN3 generators "
+                  "(" SG3_CLASS ") are supported",
+                  found);
 }
 
 /* ---- tensors ---- */
@@ -443,10 +443,10 @@ static int find_g_ema(const pk_obj *root, const pk_obj **g, char **error) {
       root->u.seq.v[0]->type == PK_INSTANCE &&
       pk_is_global(root->u.seq.v[0]->u.inst.cls, "dnnlib.tflib.network",
                    "Network"))
-    return sg3_set_error(error,
-                         "this is a TensorFlow (StyleGAN/StyleGAN2) network "
-                         "pickle; only StyleGAN3 PyTorch pickles are "
-                         "supported");
+    return sg3_fail(error, SG3_ERR_UNSUPPORTED,
+                    "this is a TensorFlow (StyleGAN/StyleGAN2) network "
+                    "pickle; only StyleGAN3 PyTorch pickles are "
+                    "supported");
   if (root->type != PK_DICT)
     return sg3_set_error(error,
                          "the pickle holds a %s, not a dict with 'G_ema'",
@@ -475,6 +475,8 @@ static int extract(pk_vm *vm, const pk_obj *root, size_t file_size,
     return -1;
   if (!(set->init_kwargs = init_kwargs_json(vm, &m, error)))
     return -1;
+  if (!(set->family = strdup("stylegan3")))
+    return sg3_oom(error, NULL);
   /* A legitimate file stores every G_ema element; float16 doubles, and
    * stride-0 views may add a little. Anything beyond is a hostile file. */
   walker w = {.vm = vm,
@@ -539,6 +541,9 @@ int sg3_pickle_read(const uint8_t *data, size_t size, const char *name,
   free(out->init_kwargs);
   out->init_kwargs = set.init_kwargs;
   set.init_kwargs = NULL;
+  free(out->family);
+  out->family = set.family;
+  set.family = NULL;
   sg3_tensor_set_clear(&set);
   return 0;
 }

@@ -12,6 +12,31 @@
 
 #define MAX_HEADER (64u << 20)
 
+/* The official class of a family's generator, for __metadata__.module. */
+static const char *sg3_family_module(const char *family) {
+  if (!strcmp(family, "stylegan2"))
+    return "training.networks_stylegan2.Generator";
+  if (!strcmp(family, "stylegan-xl"))
+    return "training.networks_stylegan3_resetting.Generator";
+  return "training.networks_stylegan3.Generator";
+}
+
+/* __metadata__.format names the network family: "<family>-generator". */
+static int set_family(sg3_tensor_set *out, const char *format, const char *name,
+                      char **error) {
+  size_t n = strlen(format);
+  const char *suffix = "-generator";
+  size_t sn = strlen(suffix);
+  if (n <= sn || strcmp(format + n - sn, suffix) != 0 || n - sn > 64)
+    return sg3_fail(error, SG3_ERR_UNSUPPORTED,
+                    "%s: safetensors format '%.80s' is not a generator "
+                    "this project wrote",
+                    name, format);
+  free(out->family);
+  out->family = strndup(format, n - sn);
+  return out->family ? 0 : sg3_oom(error, NULL);
+}
+
 /* Converts `numel` little-endian elements of `dtype` to float32. */
 static int convert(const char *dtype, const uint8_t *src, size_t numel,
                    float *dst) {
@@ -156,22 +181,32 @@ int sg3_safetensors_read(const uint8_t *data, size_t size, const char *name,
     const char *tname = l->data;
     JsonNode *node = json_object_get_member(obj, tname);
     if (strcmp(tname, "__metadata__") == 0) {
-      JsonNode *ik = NULL;
-      if (JSON_NODE_HOLDS_OBJECT(node))
-        ik = json_object_get_member(json_node_get_object(node), "init_kwargs");
+      JsonNode *ik = NULL, *fmt = NULL;
+      if (JSON_NODE_HOLDS_OBJECT(node)) {
+        JsonObject *meta = json_node_get_object(node);
+        ik = json_object_get_member(meta, "init_kwargs");
+        fmt = json_object_get_member(meta, "format");
+      }
       if (ik && json_node_get_value_type(ik) == G_TYPE_STRING) {
         free(out->init_kwargs);
         out->init_kwargs = strdup(json_node_get_string(ik));
       }
+      if (fmt && json_node_get_value_type(fmt) == G_TYPE_STRING &&
+          set_family(out, json_node_get_string(fmt), name, error))
+        goto fail;
       continue;
     }
     if (read_tensor(tname, node, body, body_size, out, error)) {
       sg3_prefix_error(error, "%s", name);
-      g_list_free(members);
-      goto out;
+      goto fail;
     }
   }
   g_list_free(members);
+  members = NULL;
+  if (!out->family && !(out->family = strdup("stylegan3"))) {
+    sg3_oom(error, NULL);
+    goto out;
+  }
   if (!out->init_kwargs) {
     sg3_set_error(error,
                   "%s: safetensors file has no __metadata__.init_kwargs; "
@@ -180,6 +215,9 @@ int sg3_safetensors_read(const uint8_t *data, size_t size, const char *name,
     goto out;
   }
   rc = 0;
+  goto out;
+fail:
+  g_list_free(members);
 out:
   g_object_unref(parser);
   return rc;
@@ -192,9 +230,12 @@ int sg3_safetensors_write(const sg3_tensor_set *set, const char *path,
   json_builder_set_member_name(b, "__metadata__");
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "format");
-  json_builder_add_string_value(b, "stylegan3-generator");
+  const char *family = set->family ? set->family : "stylegan3";
+  char *format = g_strdup_printf("%s-generator", family);
+  json_builder_add_string_value(b, format);
+  g_free(format);
   json_builder_set_member_name(b, "module");
-  json_builder_add_string_value(b, "training.networks_stylegan3.Generator");
+  json_builder_add_string_value(b, sg3_family_module(family));
   json_builder_set_member_name(b, "init_kwargs");
   json_builder_add_string_value(b, set->init_kwargs ? set->init_kwargs : "{}");
   json_builder_end_object(b);

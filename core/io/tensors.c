@@ -16,6 +16,7 @@ void sg3_tensor_set_clear(sg3_tensor_set *set) {
   }
   free(set->items);
   free(set->init_kwargs);
+  free(set->family);
   memset(set, 0, sizeof *set);
 }
 

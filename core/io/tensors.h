@@ -20,6 +20,8 @@ typedef struct {
   sg3_tensor *items;
   size_t n, cap;
   char *init_kwargs; /* JSON object text, owned; NULL until set */
+  /* The network family ("stylegan3", ...), owned; NULL until set. */
+  char *family;
 } sg3_tensor_set;
 
 void sg3_tensor_set_init(sg3_tensor_set *set);
