@@ -1,37 +1,54 @@
-/* Per-generator state: scratch buffers sized once for the model, so that a
- * frame allocates nothing, and the generator's threads. */
+/* Per-generator state: the threads and their scratch memory (the exec),
+ * the mapping's buffers, the family's per-frame buffers (net_state), all
+ * sized once for the model so that a frame allocates nothing. */
 #ifndef SG3_GENERATOR_H
 #define SG3_GENERATOR_H
 
 #include "model.h"
-#include "ops/kernels.h"
-#include "ops/parallel.h"
+#include "ops/exec.h"
 
 struct sg3_generator {
   sg3_model *model;
-  const sg3_simd *simd;
-  sg3_pool *pool;
-  /* Channels-last activations: a layer's conv input, zero-padded by k - 1
-   * and scaled by its styles; and its conv output. */
-  float *xin, *conv;
-  size_t xin_n, conv_n;
-  float **scratch; /* per thread, for the filters */
-  size_t scratch_n;
-  float *styles; /* per layer cin_pad floats at style_off[i] */
-  float *dcoefs; /* per layer cout_pad floats at dcoef_off[i] */
-  size_t *style_off, *dcoef_off;
-  float *input_tab;     /* synthesis input: per-axis sin/cos tables */
-  float *map_x, *map_y; /* mapping network activations */
-  float *debug;         /* CHW copy of a layer's output for layer_cb */
+  sg3_exec ex;
+  void *net_state; /* the family's */
+  /* Mapping activations, and the request API's z, label, ws and image. */
+  float *map_x, *map_y;
+  double *z;
+  float *label, *ws, *img;
   sg3_layer_callback layer_cb;
   void *layer_cb_user;
+  sg3_cancel_fn cancel;
+  void *cancel_user;
   int profiling;
-  sg3_layer_profile *profile; /* num_layers + 4 entries */
+  int nprofile;
+  sg3_layer_profile *profile; /* SG3_PROF_MAPPING, then the family's */
 };
 
-/* Profile entries: */
-enum { SG3_PROF_MAPPING, SG3_PROF_STYLES, SG3_PROF_INPUT, SG3_PROF_LAYER0 };
+enum { SG3_PROF_MAPPING, SG3_PROF_FAMILY };
 
 double sg3_now(void);
+
+/* 64-byte aligned floats (whole cache lines per 16-channel block), zeroed;
+ * free() them. */
+float *sg3_alloc_floats(size_t n);
+
+/* Whether the cancel hook asks to stop. */
+static inline int sg3_cancelled(const sg3_generator *g) {
+  return g->cancel && g->cancel(g->cancel_user);
+}
+
+/* Profiling: adds the time since *t to a stage's field and restarts the
+ * clock. */
+enum { SG3_PROF_CONV, SG3_PROF_FILTER, SG3_PROF_OTHER };
+void sg3_profile_lap(sg3_generator *g, int entry, int field, double *t);
+
+/* The mapping step, for the request API (z, c as sg3_mapping). */
+void sg3_generator_mapping(sg3_generator *g, const double *z, const float *c,
+                           float psi, int cutoff, float *ws);
+
+/* The ws a request renders (sg3_request_ws without starting a public
+ * call). */
+int sg3_request_compute_ws(sg3_generator *g, const sg3_request *r, float *ws,
+                           char **error);
 
 #endif

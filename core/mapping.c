@@ -1,57 +1,65 @@
-/* MappingNetwork: z (and the class embedding) to ws, with truncation. */
+#include "mapping.h"
+
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
-#include "generator.h"
-#include "ops/ops.h"
 
-/* Outputs [o0, o1) of a fully-connected layer. Our own loop rather than the
- * BLAS: a BLAS may wake its threads for this, and they would then compete
- * with the generator's. */
-static void fc_rows(const sg3_fc *fc, const float *x, float *y, int lrelu,
-                    int o0, int o1) {
-  sg3_simd_get()->matvec(fc->weight + (size_t)o0 * fc->in, x, y + o0, o1 - o0,
-                         fc->in);
-  const float gain = (float)sqrt(2.0);
-  for (int i = o0; i < o1; i++) {
-    float v = fc->bias ? y[i] + fc->bias[i] : y[i];
-    if (lrelu)
-      v = (v < 0 ? v * 0.2f : v) * gain;
-    y[i] = v;
+/* features_list of the official constructor: [z_dim + embed_features] +
+ * [layer_features] * (num_layers - 1) + [w_dim]. */
+static int layer_in(const sg3_mapping_config *c, int i) {
+  if (i > 0)
+    return c->layer_features;
+  return c->z_dim + (c->c_dim > 0 ? c->embed_features : 0);
+}
+
+static int layer_out(const sg3_mapping_config *c, int i) {
+  return i == c->num_layers - 1 ? c->w_dim : c->layer_features;
+}
+
+int sg3_mapping_build(sg3_mapping_network *mn, const sg3_mapping_config *c,
+                      const sg3_tensor_set *set, char **error) {
+  memset(mn, 0, sizeof *mn);
+  mn->cfg = *c;
+  if (c->c_dim > 0 && sg3_fc_build(&mn->embed, set, "mapping.embed", c->c_dim,
+                                   c->embed_features, 1.0, error))
+    return -1;
+  mn->fc = calloc((size_t)c->num_layers, sizeof *mn->fc);
+  if (!mn->fc)
+    return sg3_oom(error, NULL);
+  for (int i = 0; i < c->num_layers; i++) {
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "mapping.fc%d", i);
+    if (sg3_fc_build(&mn->fc[i], set, prefix, layer_in(c, i), layer_out(c, i),
+                     c->lr_multiplier, error))
+      return -1;
   }
+  int64_t wdim[1] = {c->w_dim};
+  const sg3_tensor *t =
+      sg3_need_tensor(set, "mapping", "w_avg", 1, wdim, error);
+  if (!t)
+    return -1;
+  mn->w_avg = t->data;
+  return 0;
 }
 
-void sg3_fully_connected(const sg3_fc *fc, const float *x, float *y,
-                         int lrelu) {
-  fc_rows(fc, x, y, lrelu, 0, fc->out);
+void sg3_mapping_free(sg3_mapping_network *mn) {
+  sg3_fc_free(&mn->embed);
+  for (int i = 0; mn->fc && i < mn->cfg.num_layers; i++)
+    sg3_fc_free(&mn->fc[i]);
+  free(mn->fc);
+  mn->fc = NULL;
 }
 
-typedef struct {
-  const sg3_fc *fc;
-  const float *x;
-  float *y;
-  int lrelu, ntasks;
-} fc_ctx;
-
-static void fc_task(void *ctx, int task, int thread) {
-  (void)thread;
-  const fc_ctx *c = ctx;
-  int o0 = (int)((long)c->fc->out * task / c->ntasks);
-  int o1 = (int)((long)c->fc->out * (task + 1) / c->ntasks);
-  fc_rows(c->fc, c->x, c->y, c->lrelu, o0, o1);
-}
-
-/* The mapping's big layers read megabytes of weights: on every core. */
-static void fc_parallel(sg3_generator *g, const sg3_fc *fc, const float *x,
-                        float *y, int lrelu) {
-  int n = sg3_pool_threads(g->pool);
-  if (n == 1 || (size_t)fc->out * fc->in < 65536) {
-    sg3_fully_connected(fc, x, y, lrelu);
-    return;
-  }
-  fc_ctx c = {fc, x, y, lrelu, 2 * n};
-  sg3_pool_run(g->pool, c.ntasks, fc_task, &c);
+size_t sg3_mapping_buffer(const sg3_mapping_config *c) {
+  size_t n = (size_t)layer_in(c, 0);
+  if ((size_t)c->layer_features > n)
+    n = (size_t)c->layer_features;
+  if ((size_t)c->w_dim > n)
+    n = (size_t)c->w_dim;
+  return n;
 }
 
 /* x * rsqrt(mean(x^2) + 1e-8), the official normalize_2nd_moment. */
@@ -71,32 +79,20 @@ static float lerp(float start, float end, float weight) {
                               : end - diff * (1.0f - weight);
 }
 
-int sg3_mapping(sg3_generator *gen, const double *z, const float *c, float psi,
-                int cutoff, float *ws, char **error) {
-  const sg3_model *m = gen->model;
-  const sg3_config *cfg = &m->cfg;
-  if (!z || !ws)
-    return sg3_set_error(error, "sg3_mapping: z and ws are required");
-  if (!isfinite(psi))
-    return sg3_set_error(error, "truncation psi must be a finite number");
-  if (cfg->c_dim > 0 && !c)
-    return sg3_set_error(error,
-                         "the model is conditional (%d classes): a class "
-                         "label is required",
-                         cfg->c_dim);
-  double t0 = gen->profiling ? sg3_now() : 0;
-  float *x = gen->map_x, *y = gen->map_y;
+void sg3_mapping_forward(const sg3_mapping_network *mn, const sg3_exec *ex,
+                         const double *z, const float *c, float psi, int cutoff,
+                         float *ws, float *x, float *y) {
+  const sg3_mapping_config *cfg = &mn->cfg;
   for (int i = 0; i < cfg->z_dim; i++)
     x[i] = (float)z[i];
-  normalize_2nd_moment(x, cfg->z_dim);
-  int n = cfg->z_dim;
+  if (cfg->z_dim > 0)
+    normalize_2nd_moment(x, cfg->z_dim);
   if (cfg->c_dim > 0) {
-    fc_parallel(gen, &m->embed, c, x + n, 0);
-    normalize_2nd_moment(x + n, cfg->w_dim);
-    n += cfg->w_dim;
+    sg3_fully_connected_mt(ex, &mn->embed, c, x + cfg->z_dim, 0);
+    normalize_2nd_moment(x + cfg->z_dim, cfg->embed_features);
   }
-  for (int i = 0; i < cfg->mapping_layers; i++) {
-    fc_parallel(gen, &m->fc[i], x, y, 1);
+  for (int i = 0; i < cfg->num_layers; i++) {
+    sg3_fully_connected_mt(ex, &mn->fc[i], x, y, 1);
     float *t = x;
     x = y;
     y = t;
@@ -107,11 +103,46 @@ int sg3_mapping(sg3_generator *gen, const double *z, const float *c, float psi,
     float *row = ws + (size_t)r * cfg->w_dim;
     for (int i = 0; i < cfg->w_dim; i++)
       row[i] =
-          (psi != 1.0f && r < cutoff) ? lerp(m->w_avg[i], x[i], psi) : x[i];
+          (psi != 1.0f && r < cutoff) ? lerp(mn->w_avg[i], x[i], psi) : x[i];
   }
-  if (gen->profiling) {
-    gen->profile[SG3_PROF_MAPPING].other_s += sg3_now() - t0;
-    gen->profile[SG3_PROF_MAPPING].calls++;
+}
+
+static int add(sg3_tensor_set *set, const char *name, int ndim,
+               const int64_t *shape, float **data, char **error) {
+  int ok;
+  size_t n = sg3_shape_numel(ndim, shape, &ok);
+  *data = calloc(n ? n : 1, sizeof(float));
+  if (!ok || !*data) {
+    free(*data);
+    return sg3_oom(error, name);
   }
-  return 0;
+  return sg3_tensor_set_add(set, name, ndim, shape, *data, error);
+}
+
+int sg3_mapping_random(const sg3_mapping_config *c, sg3_randomstate *rs,
+                       sg3_tensor_set *set, char **error) {
+  float *d;
+  if (c->c_dim > 0) {
+    int64_t w[2] = {c->embed_features, c->c_dim}, b[1] = {c->embed_features};
+    if (add(set, "mapping.embed.weight", 2, w, &d, error))
+      return -1;
+    for (int64_t i = 0; i < w[0] * w[1]; i++)
+      d[i] = (float)sg3_random_gauss(rs);
+    if (add(set, "mapping.embed.bias", 1, b, &d, error))
+      return -1;
+  }
+  for (int i = 0; i < c->num_layers; i++) {
+    char name[64];
+    int64_t w[2] = {layer_out(c, i), layer_in(c, i)}, b[1] = {w[0]};
+    snprintf(name, sizeof name, "mapping.fc%d.weight", i);
+    if (add(set, name, 2, w, &d, error))
+      return -1;
+    for (int64_t j = 0; j < w[0] * w[1]; j++)
+      d[j] = (float)(sg3_random_gauss(rs) / c->lr_multiplier);
+    snprintf(name, sizeof name, "mapping.fc%d.bias", i);
+    if (add(set, name, 1, b, &d, error))
+      return -1;
+  }
+  int64_t wdim[1] = {c->w_dim};
+  return add(set, "mapping.w_avg", 1, wdim, &d, error);
 }

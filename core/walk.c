@@ -1,4 +1,7 @@
-/* gen_video.py interpolates with scipy's interp1d(kind='cubic') over the
+/* Latent walks, as gen_video.py renders them: the ws of keyframes repeat
+ * forever, and a curve through them gives the ws of every frame between.
+ *
+ * gen_video.py interpolates with scipy's interp1d(kind='cubic') over the
  * keyframes tiled five times (wraps=2, x = -2K .. 3K-1) and samples the middle
  * copy, x in [0, K). interp1d's cubic is the not-a-knot spline, so we solve
  * exactly that spline (uniform knots make it a tridiagonal system) and keep its
@@ -11,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
+#include "generator.h"
+
 struct sg3_walk {
   int k;     /* keyframes */
   size_t d;  /* num_ws * w_dim */
@@ -18,7 +24,7 @@ struct sg3_walk {
   double *m; /* (k + 1) * d: second derivatives at x = 0..k */
 };
 
-void sg3_spline_not_a_knot(const double *y, int n, double *m) {
+int sg3_spline_not_a_knot(const double *y, int n, double *m) {
   /* With unit spacing the spline's second derivatives satisfy
    * m[i-1] + 4 m[i] + m[i+1] = 6 (y[i-1] - 2 y[i] + y[i+1]) for 0 < i < n-1,
    * and not-a-knot (no jump of the third derivative at x = 1 and x = n-2)
@@ -26,6 +32,8 @@ void sg3_spline_not_a_knot(const double *y, int n, double *m) {
    * m[1] = r[1] / 6, and likewise m[n-2] = r[n-2] / 6. The rows 2..n-3 are a
    * tridiagonal system, solved by the Thomas algorithm. */
   double *cp = malloc(sizeof(double) * (size_t)n);
+  if (!cp)
+    return -1;
 #define R(i) (6.0 * (y[(i)-1] - 2.0 * y[(i)] + y[(i) + 1]))
   m[1] = R(1) / 6.0;
   m[n - 2] = R(n - 2) / 6.0;
@@ -53,52 +61,87 @@ void sg3_spline_not_a_knot(const double *y, int n, double *m) {
   m[0] = 2.0 * m[1] - m[2];
   m[n - 1] = 2.0 * m[n - 2] - m[n - 3];
   free(cp);
+  return 0;
 }
 
-sg3_walk *sg3_walk_new(sg3_generator *gen, uint32_t seed, int num_keyframes,
-                       const float *c, float psi, int cutoff, char **error) {
+void sg3_walk_spec_init(sg3_walk_spec *spec) {
+  memset(spec, 0, sizeof *spec);
+  spec->kind = SG3_WALK_CUBIC;
+  spec->num_keyframes = 8;
+}
+
+static int walk_create(sg3_generator *gen, const sg3_request *base,
+                       const sg3_walk_spec *spec, sg3_walk **out,
+                       char **error) {
+  if (!base || !spec)
+    return sg3_set_error(error, "sg3_walk_create: no request or spec");
+  if (spec->kind != SG3_WALK_CUBIC)
+    return sg3_set_error(error, "unknown walk kind %d", (int)spec->kind);
+  if (spec->num_keyframes < 1 || spec->num_keyframes > 1 << 16)
+    return sg3_set_error(error, "a walk needs 1 to 65536 keyframes (got %d)",
+                         spec->num_keyframes);
+  if (base->source != SG3_LATENT_SEED)
+    return sg3_set_error(error, "walk keyframes are seeds");
   sg3_model_info info;
   sg3_model_get_info(sg3_generator_get_model(gen), &info);
-  int k = num_keyframes < 1 ? 1 : num_keyframes;
+  int k = spec->num_keyframes;
   size_t d = (size_t)info.num_ws * info.w_dim;
   int n = 5 * k; /* wraps = 2 on either side, as gen_video.py */
   sg3_walk *w = calloc(1, sizeof *w);
-  double *z = malloc(sizeof(double) * (size_t)info.z_dim);
   double *y = malloc(sizeof(double) * (size_t)n);
   double *m = malloc(sizeof(double) * (size_t)n);
   if (w) {
     w->y = malloc(sizeof(float) * (size_t)k * d);
     w->m = malloc(sizeof(double) * (size_t)(k + 1) * d);
   }
-  if (!w || !z || !y || !m || !w->y || !w->m) {
-    if (error)
-      *error = strdup("out of memory for the latent walk");
-    goto fail;
+  int rc = -1;
+  if (!w || !y || !m || !w->y || !w->m) {
+    sg3_oom(error, "the latent walk");
+    goto out;
   }
   w->k = k;
   w->d = d;
   for (int i = 0; i < k; i++) {
-    sg3_z_from_seed(seed + (uint32_t)i, z, info.z_dim);
-    if (sg3_mapping(gen, z, c, psi, cutoff, w->y + (size_t)i * d, error))
-      goto fail;
+    sg3_request r = *base;
+    r.seed = spec->seeds ? spec->seeds[i] : base->seed + (uint32_t)i;
+    if (sg3_request_compute_ws(gen, &r, w->y + (size_t)i * d, error))
+      goto out;
   }
   for (size_t j = 0; j < d; j++) {
     for (int i = 0; i < n; i++)
       y[i] = w->y[(size_t)(i % k) * d + j];
-    sg3_spline_not_a_knot(y, n, m);
+    if (sg3_spline_not_a_knot(y, n, m)) {
+      sg3_oom(error, "the latent walk");
+      goto out;
+    }
     for (int i = 0; i <= k; i++) /* x = i sits at padded index 2k + i */
       w->m[(size_t)i * d + j] = m[2 * k + i];
   }
-  free(z);
-  free(y);
-  free(m);
-  return w;
-fail:
-  free(z);
+  *out = w;
+  w = NULL;
+  rc = 0;
+out:
   free(y);
   free(m);
   sg3_walk_free(w);
-  return NULL;
+  return rc;
+}
+
+sg3_status sg3_walk_create(sg3_generator *gen, const sg3_request *base,
+                           const sg3_walk_spec *spec, sg3_walk **out,
+                           char **error) {
+  sg3_error_begin();
+  *out = NULL;
+  return sg3_error_end(walk_create(gen, base, spec, out, error),
+                       SG3_ERR_INVALID_ARGUMENT);
+}
+
+int sg3_walk_num_keyframes(const sg3_walk *w) {
+  return w->k;
+}
+
+size_t sg3_walk_size(const sg3_walk *w) {
+  return w->d;
 }
 
 void sg3_walk_free(sg3_walk *w) {

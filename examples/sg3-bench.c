@@ -5,10 +5,10 @@
  *   sg3-bench --config stylegan3-t|stylegan3-r --resolution N
  *             [--channel-base B --channel-max M] [options]
  *   options: --frames N (20) --warmup N (3) --threads N (0 = one per CPU)
- *            --no-sgemm
+ *            --simd avx512|avx2|generic --no-winograd --no-sgemm
  *
- * A frame is sg3_mapping + sg3_synthesis for a new z. The last line is
- * machine-readable: median_ms=<float> gflops=<float>. */
+ * A frame is one sg3_render of a new seed (mapping and synthesis). The last
+ * line is machine-readable: median_ms=<float> gflops=<float>. */
 #include <cblas.h>
 #include <errno.h>
 #include <limits.h>
@@ -47,6 +47,8 @@ static void usage(FILE *f) {
           "                 [--channel-base B] [--channel-max M] [options]\n"
           "options: --frames N (20)  --warmup N (3)  --threads N (0 = one "
           "per CPU)\n"
+          "         --simd avx512|avx2|generic (default: the best here)\n"
+          "         --no-winograd (direct 3x3 convolutions)\n"
           "         --no-sgemm (skip the BLAS reference)\n");
 }
 
@@ -98,6 +100,10 @@ int main(int argc, char **argv) {
   const char *network = NULL, *config = NULL;
   int resolution = 0, cbase = 0, cmax = 0, frames = 20, warmup = 3;
   int threads = 0, do_sgemm = 1;
+  sg3_load_options load;
+  sg3_load_options_init(&load);
+  sg3_generator_options gopt;
+  sg3_generator_options_init(&gopt);
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     int bad = 0;
@@ -119,6 +125,10 @@ int main(int argc, char **argv) {
       bad = parse_int(a, v, 0, 1024, &threads), i++;
     else if (!strcmp(a, "--no-sgemm"))
       do_sgemm = 0;
+    else if (!strcmp(a, "--no-winograd"))
+      load.winograd = 0;
+    else if (!strcmp(a, "--simd") && v)
+      gopt.simd = argv[++i];
     else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       usage(stdout);
       return 0;
@@ -137,10 +147,10 @@ int main(int argc, char **argv) {
   }
 
   char *error = NULL;
-  sg3_model *model;
+  sg3_model *model = NULL;
   char desc[512];
   if (network) {
-    model = sg3_model_load(network, &error);
+    sg3_model_open(network, &load, &model, &error);
     snprintf(desc, sizeof desc, "%s", network);
   } else {
     int r = !strcmp(config, "stylegan3-r");
@@ -165,7 +175,7 @@ int main(int argc, char **argv) {
              "\"mapping_kwargs\": {\"num_layers\": 2}%s}",
              resolution, cbase, cmax,
              r ? ", \"conv_kernel\": 1, \"use_radial_filters\": true" : "");
-    model = sg3_model_new_random(kwargs, 1, &error);
+    sg3_model_create_random("stylegan3", kwargs, 1, &load, &model, &error);
     snprintf(desc, sizeof desc,
              "%s %dx%d, channel_base %d, channel_max %d, random weights",
              config, resolution, resolution, cbase, cmax);
@@ -175,8 +185,9 @@ int main(int argc, char **argv) {
     free(error);
     return 1;
   }
-  sg3_generator *gen = sg3_generator_new(model, &error);
-  if (!gen || sg3_generator_set_threads(gen, threads, &error)) {
+  sg3_generator *gen = NULL;
+  gopt.threads = threads;
+  if (sg3_generator_create(model, &gopt, &gen, &error) != SG3_OK) {
     fprintf(stderr, "sg3-bench: %s\n", error ? error : "no generator");
     free(error);
     return 1;
@@ -184,30 +195,28 @@ int main(int argc, char **argv) {
   sg3_model_info info;
   sg3_model_get_info(model, &info);
 
-  size_t npix =
-      (size_t)info.img_channels * info.img_resolution * info.img_resolution;
-  double *z = calloc((size_t)info.z_dim, sizeof *z);
-  float *c = calloc((size_t)info.c_dim + 1, sizeof *c);
-  float *ws = calloc((size_t)info.num_ws * info.w_dim, sizeof *ws);
-  float *img = calloc(npix, sizeof *img);
+  float *img = malloc(sg3_model_frame_size(model, SG3_PIXELS_F32_CHW));
   double *times = calloc((size_t)frames, sizeof *times);
   int nprof = sg3_generator_get_profile(gen, NULL, 0);
   sg3_layer_profile *prof = calloc((size_t)nprof, sizeof *prof);
-  if (!z || !c || !ws || !img || !times || !prof) {
+  if (!img || !times || !prof) {
     fprintf(stderr, "sg3-bench: out of memory\n");
     return 1;
   }
-  c[0] = 1; /* class 0 for conditional models */
+  sg3_request req;
+  sg3_request_init(&req);
+  req.psi = 0.7f;
+  req.class_index = info.c_dim > 0 ? 0 : -1; /* class 0 if conditional */
 
   printf("model:    %s\n", desc);
   printf("          %s, %dx%d, %d channels, %d layers\n", info.config,
          info.img_resolution, info.img_resolution, info.img_channels,
          info.num_layers);
-  /* As the library decides at load (core/model.c). */
+  /* As the library decides at load (sg3_load_options.winograd). */
   const char *no_wino = getenv("SG3_NO_WINOGRAD");
-  int winograd =
-      info.conv_kernel == 3 && !(no_wino && *no_wino && strcmp(no_wino, "0"));
-  printf("kernels:  %s, %d threads, %s\n", sg3_simd_name(),
+  int winograd = info.conv_kernel == 3 && load.winograd &&
+                 !(no_wino && *no_wino && strcmp(no_wino, "0"));
+  printf("kernels:  %s, %d threads, %s\n", sg3_generator_simd(gen),
          sg3_generator_get_threads(gen),
          winograd ? "3x3 convolutions by Winograd F(4x4, 3x3)"
                   : "convolutions as direct GEMMs");
@@ -217,10 +226,9 @@ int main(int argc, char **argv) {
       sg3_generator_set_profiling(gen, 1);
       clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu0);
     }
-    sg3_z_from_seed((uint32_t)(f + warmup), z, info.z_dim);
+    req.seed = (uint32_t)(f + warmup);
     double t0 = now();
-    if (sg3_mapping(gen, z, info.c_dim ? c : NULL, 0.7f, -1, ws, &error) ||
-        sg3_synthesis(gen, ws, NULL, img, &error)) {
+    if (sg3_render(gen, &req, SG3_PIXELS_F32_CHW, img, &error) != SG3_OK) {
       fprintf(stderr, "sg3-bench: %s\n", error);
       free(error);
       return 1;
@@ -282,9 +290,6 @@ int main(int argc, char **argv) {
   }
   printf("median_ms=%.3f gflops=%.3f\n", med * 1e3, gflops);
 
-  free(z);
-  free(c);
-  free(ws);
   free(img);
   free(times);
   free(prof);

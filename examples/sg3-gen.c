@@ -30,8 +30,9 @@ static void usage(FILE *f) {
           "models)\n"
           "  --translate X,Y     translate the image (default 0,0)\n"
           "  --rotate DEG        rotate the image (default 0)\n"
-          "  --noise-mode MODE   accepted for compatibility; StyleGAN3 has "
-          "no noise\n"
+          "  --noise-mode MODE   const (default), none or random: the "
+          "per-layer\n"
+          "                      noise of networks that have it (StyleGAN2)\n"
           "  --npy               also write DIR/seedNNNN.npy (float32 "
           "[C,H,W])\n"
           "  -h, --help          this help\n",
@@ -142,6 +143,7 @@ int main(int argc, char **argv) {
   double psi = 1, tx = 0, ty = 0, rotate = 0;
   long long cutoff = -1, class_idx = -1;
   int write_npy = 0, c;
+  sg3_noise_mode noise_mode = SG3_NOISE_CONST;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     unsigned long long u;
@@ -183,8 +185,13 @@ int main(int argc, char **argv) {
         return fail("--rotate: '%s' is not a number", optarg);
       break;
     case O_NOISE:
-      if (strcmp(optarg, "const") && strcmp(optarg, "random") &&
-          strcmp(optarg, "none"))
+      if (!strcmp(optarg, "const"))
+        noise_mode = SG3_NOISE_CONST;
+      else if (!strcmp(optarg, "none"))
+        noise_mode = SG3_NOISE_NONE;
+      else if (!strcmp(optarg, "random"))
+        noise_mode = SG3_NOISE_RANDOM;
+      else
         return fail("--noise-mode: '%s' is not const, random or none", optarg);
       break;
     case O_NPY:
@@ -221,22 +228,32 @@ int main(int argc, char **argv) {
   }
   sg3_model_info info;
   sg3_model_get_info(model, &info);
-  float *label = calloc((size_t)info.c_dim + 1, sizeof *label);
+  sg3_request req;
+  sg3_request_init(&req);
+  req.psi = (float)psi;
+  req.cutoff = (int)cutoff;
+  req.translate_x = tx;
+  req.translate_y = ty;
+  req.rotate = rotate;
+  req.noise_mode = noise_mode;
   int rc = 1;
+  sg3_generator *gen = NULL;
+  float *img = NULL;
+  uint8_t *u8 = NULL;
   if (info.c_dim > 0) {
     if (class_idx < 0) {
       fail("%s", "Must specify class label with --class when using a "
                  "conditional network");
-      goto out;
+      goto done;
     }
     if (class_idx >= info.c_dim) {
       fprintf(stderr,
               "%s: --class %lld is out of range: the network has %d "
               "classes (0..%d)\n",
               prog, class_idx, info.c_dim, info.c_dim - 1);
-      goto out;
+      goto done;
     }
-    label[class_idx] = 1;
+    req.class_index = (int)class_idx;
   } else if (class_idx >= 0) {
     printf("warn: --class=lbl ignored when running on an unconditional "
            "network\n");
@@ -244,29 +261,21 @@ int main(int argc, char **argv) {
   if (mkdir(outdir, 0777) != 0 && errno != EEXIST) {
     fprintf(stderr, "%s: cannot create %s: %s\n", prog, outdir,
             strerror(errno));
-    goto out;
+    goto done;
   }
 
-  sg3_generator *gen = sg3_generator_new(model, &error);
-  size_t npix =
-      (size_t)info.img_channels * info.img_resolution * info.img_resolution;
-  double *z = malloc((size_t)info.z_dim * sizeof *z);
-  float *ws = malloc((size_t)info.num_ws * info.w_dim * sizeof *ws);
-  float *img = malloc(npix * sizeof *img);
-  uint8_t *u8 = malloc(npix);
-  float transform[9];
-  sg3_make_transform(tx, ty, rotate, transform);
-  if (!gen || !z || !ws || !img || !u8) {
+  gen = sg3_generator_new(model, &error);
+  img = malloc(sg3_model_frame_size(model, SG3_PIXELS_F32_CHW));
+  u8 = malloc(sg3_model_frame_size(model, SG3_PIXELS_U8_HWC));
+  if (!gen || !img || !u8) {
     fail("%s", error ? error : "out of memory");
     goto done;
   }
   for (size_t i = 0; i < nseeds; i++) {
     printf("Generating image for seed %u (%zu/%zu) ...\n", seeds[i], i, nseeds);
     fflush(stdout);
-    sg3_z_from_seed(seeds[i], z, info.z_dim);
-    if (sg3_mapping(gen, z, info.c_dim ? label : NULL, (float)psi, (int)cutoff,
-                    ws, &error) ||
-        sg3_synthesis(gen, ws, transform, img, &error)) {
+    req.seed = seeds[i];
+    if (sg3_render(gen, &req, SG3_PIXELS_F32_CHW, img, &error) != SG3_OK) {
       fail("%s", error);
       goto done;
     }
@@ -292,13 +301,9 @@ int main(int argc, char **argv) {
   rc = 0;
 done:
   sg3_generator_free(gen);
-  free(z);
-  free(ws);
   free(img);
   free(u8);
-out:
   free(error);
-  free(label);
   free(seeds);
   sg3_model_unref(model);
   return rc;

@@ -108,6 +108,13 @@ SG3_API sg3_model *sg3_model_load_from_memory(const void *data, size_t size,
  * random weights and designed filters; for benchmarks and tests. */
 SG3_API sg3_model *sg3_model_new_random(const char *init_kwargs_json,
                                         uint64_t seed, char **error);
+/* The same for a given family ("stylegan3", ...; NULL = "stylegan3") and
+ * load options (NULL = the defaults). */
+SG3_API sg3_status sg3_model_create_random(const char *family,
+                                           const char *init_kwargs_json,
+                                           uint64_t seed,
+                                           const sg3_load_options *options,
+                                           sg3_model **model, char **error);
 /* Write the model as safetensors. */
 SG3_API sg3_status sg3_model_save_safetensors(const sg3_model *model,
                                               const char *path, char **error);

@@ -1,14 +1,14 @@
-/* sg3src: StyleGAN3 as a GStreamer video source.
+/* sg3src: StyleGAN networks as a GStreamer video source.
  *
  * The element is thin over libsg3, as videotestsrc is over its pattern code:
- * libsg3 maps a seed to ws and renders ws to a picture, this file negotiates
- * caps, keeps time and turns properties into libsg3 calls.
+ * sg3render.c turns settings into pictures, this file maps properties onto
+ * those settings, negotiates caps and keeps time.
  *
- * Threads: properties are written from any thread under the object lock; the
- * streaming thread copies them once per frame, so a change shows in the next
- * frame. The "streaming state" belongs to the streaming thread and to the
- * render-ahead worker, in turns (see below), and to start/stop, which run
- * when neither does.
+ * Threads: properties are written from any thread under the object lock;
+ * any change that affects the picture bumps the settings serial, and the
+ * streaming thread copies the settings once per frame, so a change shows in
+ * the next frame. The renderer belongs to the streaming thread (and its
+ * render-ahead worker) and to start/stop, which run when neither does.
  *
  * Time: frame n has timestamp n / framerate (continued across framerate
  * changes). Live, frames keep to the clock: one that could not reach the
@@ -25,18 +25,15 @@
  */
 #include "gstsg3src.h"
 
-#include <errno.h>
 #include <gio/gio.h>
-#include <gst/video/video.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sg3.h"
-#include "walk.h"
+#include "sg3render.h"
 
-GST_DEBUG_CATEGORY_STATIC(gst_sg3_src_debug);
+GST_DEBUG_CATEGORY(gst_sg3_src_debug);
 #define GST_CAT_DEFAULT gst_sg3_src_debug
 
 #include "sg3-resources.h" /* glib-compile-resources --c-name sg3_plugin */
@@ -48,9 +45,10 @@ GST_DEBUG_CATEGORY_STATIC(gst_sg3_src_debug);
 #define DEFAULT_PSI 1.0
 #define DEFAULT_CUTOFF -1
 #define DEFAULT_CLASS 0
-#define DEFAULT_ANIMATION GST_SG3_SRC_ANIMATION_NONE
+#define DEFAULT_ANIMATION SG3_ANIMATION_NONE
 #define DEFAULT_WALK_FRAMES 120
 #define DEFAULT_WALK_KEYFRAMES 8
+#define DEFAULT_NOISE_MODE SG3_NOISE_CONST
 #define MAX_WALK_KEYFRAMES 256
 #define MAX_TRANSLATE 1e6
 #define MAX_ROTATE 1e9
@@ -73,46 +71,22 @@ enum {
   PROP_PAN_X,
   PROP_PAN_Y,
   PROP_SPIN,
+  PROP_NOISE_MODE,
+  PROP_NOISE_SEED,
   PROP_IS_LIVE,
+  PROP_LAST_WS,
   N_PROPS
 };
 static GParamSpec *props[N_PROPS];
-
-typedef struct {
-  guint seed;
-  gdouble psi;
-  gint cutoff;
-  gint klass;
-  gdouble tx, ty, rot;
-  GstSg3SrcAnimation animation;
-  guint walk_frames, walk_keyframes;
-  gdouble pan_x, pan_y, spin;
-} Settings;
-
-/* A frame to render: what its pixels depend on. */
-typedef struct {
-  guint64 n;
-  GstClockTime ts;
-  Settings s;
-  guint model_serial;
-} Job;
-
-static gboolean job_equal(const Job *a, const Job *b) {
-  const Settings *x = &a->s, *y = &b->s;
-  return a->n == b->n && a->ts == b->ts && a->model_serial == b->model_serial &&
-         x->seed == y->seed && x->psi == y->psi && x->cutoff == y->cutoff &&
-         x->klass == y->klass && x->tx == y->tx && x->ty == y->ty &&
-         x->rot == y->rot && x->animation == y->animation &&
-         x->walk_frames == y->walk_frames &&
-         x->walk_keyframes == y->walk_keyframes && x->pan_x == y->pan_x &&
-         x->pan_y == y->pan_y && x->spin == y->spin;
-}
+/* Where each picture-affecting property lives in Sg3Settings (+ 1; 0 for
+ * properties that are not settings). Adding one is a pspec and this. */
+static gsize setting_offset[N_PROPS];
 
 struct _GstSg3Src {
   GstPushSrc parent;
 
   /* Under the object lock. */
-  Settings set;
+  Sg3Settings set;
   gchar *model_path;   /* NULL: the built-in model */
   gboolean started;    /* between start() and stop() */
   sg3_model *pending;  /* loaded by set_property, swapped in by create() */
@@ -121,42 +95,17 @@ struct _GstSg3Src {
   gboolean flushing;   /* between unlock() and unlock_stop() */
   gboolean qos_late;   /* a synced sink said we were late (not live) */
   GstClockTime pipeline_latency; /* from the LATENCY event, or NONE */
+  Sg3Render *render;             /* for last-ws; the streaming thread's */
 
   /* Streaming state. */
-  sg3_model *model;
-  sg3_generator *gen;
-  sg3_model_info info;
+  const sg3_model_info *info; /* of the render's model */
   GstVideoInfo vinfo;
-  double *z;
-  float *c, *ws, *img;
-  guint8 *u8;
-  gboolean ws_valid; /* ws holds the mapping of the ws_* key below */
-  guint ws_seed;
-  gdouble ws_psi;
-  gint ws_cutoff, ws_class;
-  sg3_walk *walk; /* for the walk_* key */
-  guint walk_seed, walk_k;
-  gdouble walk_psi;
-  gint walk_cutoff, walk_class;
   gint warned_class; /* last class we warned about, -2 = none */
   guint64 n;         /* index of the next frame */
   guint64 accum_frames;
   GstClockTime accum_rtime; /* ts of frame accum_frames (framerate changes) */
   gboolean resync;          /* live: first frame, jump to the clock silently */
-  GstClockTime gen_time;    /* running average time to render a frame */
   guint64 processed, dropped;
-  guint model_serial; /* counts models in use, to spot stale frames */
-
-  /* Render-ahead: a worker thread renders frame n+1 into u8 while frame n
-   * goes downstream (waits in a syncing sink, gets encoded, ...). create()
-   * uses it only if nothing it depends on has changed meanwhile. The worker
-   * and the streaming thread never use the generator at the same time:
-   * create() waits for the worker first. */
-  GThread *worker;
-  GMutex wlock;
-  GCond wcond;
-  gboolean job_pending, job_busy, job_ok, quit; /* under wlock */
-  Job job; /* under wlock while pending or busy */
 };
 
 G_DEFINE_TYPE(GstSg3Src, gst_sg3_src, GST_TYPE_PUSH_SRC);
@@ -164,13 +113,28 @@ G_DEFINE_TYPE(GstSg3Src, gst_sg3_src, GST_TYPE_PUSH_SRC);
 GType gst_sg3_src_animation_get_type(void) {
   static GType type = 0;
   static const GEnumValue values[] = {
-      {GST_SG3_SRC_ANIMATION_NONE, "Still image (pan and spin still apply)",
-       "none"},
-      {GST_SG3_SRC_ANIMATION_WALK,
+      {SG3_ANIMATION_NONE, "Still image (pan and spin still apply)", "none"},
+      {SG3_ANIMATION_WALK,
        "Looping cubic walk in w-space through seeds seed, seed+1, ...", "walk"},
       {0, NULL, NULL}};
   if (g_once_init_enter(&type)) {
     GType t = g_enum_register_static("GstSg3SrcAnimation", values);
+    g_once_init_leave(&type, t);
+  }
+  return type;
+}
+
+GType gst_sg3_src_noise_mode_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {SG3_NOISE_CONST, "The network's stored noise (gen_images.py default)",
+       "const"},
+      {SG3_NOISE_NONE, "No noise", "none"},
+      {SG3_NOISE_RANDOM, "Fresh noise from noise-seed (not bit-equal to torch)",
+       "random"},
+      {0, NULL, NULL}};
+  if (g_once_init_enter(&type)) {
+    GType t = g_enum_register_static("GstSg3SrcNoiseMode", values);
     g_once_init_leave(&type, t);
   }
   return type;
@@ -195,132 +159,152 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
 /* ------------------------------------------------------------------------ */
 /* Models */
 
+/* libsg3's error codes as GStreamer resource errors. */
+static GstResourceError resource_error(sg3_status status) {
+  switch (status) {
+  case SG3_ERR_NOT_FOUND:
+    return GST_RESOURCE_ERROR_NOT_FOUND;
+  case SG3_ERR_NOT_REGULAR:
+  case SG3_ERR_PERMISSION:
+    return GST_RESOURCE_ERROR_OPEN_READ;
+  case SG3_ERR_NO_MEMORY:
+  case SG3_ERR_TOO_LARGE:
+    return GST_RESOURCE_ERROR_NO_SPACE_LEFT;
+  default:
+    return GST_RESOURCE_ERROR_READ;
+  }
+}
+
+/* Loads `path` (NULL: the built-in model). A failure is an element error
+ * when `fatal`, else a warning that the current model stays. */
 static sg3_model *load_model(GstSg3Src *self, const gchar *path,
                              gboolean fatal) {
   char *err = NULL;
   sg3_model *m = NULL;
+  sg3_status st;
   if (!path) {
-    GError *gerr = NULL;
     GBytes *b = g_resource_lookup_data(sg3_plugin_get_resource(),
-                                       BUILTIN_MODEL_PATH, 0, &gerr);
-    if (!b) {
-      GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND,
-                        ("The built-in model is missing: %s", gerr->message),
-                        (NULL));
-      g_error_free(gerr);
-      return NULL;
-    }
-    gsize size;
-    const void *data = g_bytes_get_data(b, &size);
-    m = sg3_model_load_from_memory(data, size, BUILTIN_MODEL_NAME " (built in)",
-                                   &err);
-    g_bytes_unref(b);
-    if (!m) {
-      GST_ELEMENT_ERROR(self, LIBRARY, INIT,
-                        ("Could not load the built-in model: %s", err), (NULL));
-      free(err);
-    }
-    return m;
-  }
-  /* Tell a missing or unreadable file from a bad one. */
-  GstResourceError code = 0;
-  gchar *reason = NULL;
-  if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
-    code = GST_RESOURCE_ERROR_NOT_FOUND;
-    reason = g_strdup("no such file");
-  } else if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-    code = GST_RESOURCE_ERROR_OPEN_READ;
-    reason = g_strdup("it is a directory");
+                                       BUILTIN_MODEL_PATH, 0, NULL);
+    gsize size = 0;
+    const void *data = b ? g_bytes_get_data(b, &size) : NULL;
+    st = b ? sg3_model_open_memory(data, size, BUILTIN_MODEL_NAME " (built in)",
+                                   NULL, &m, &err)
+           : SG3_ERR_NOT_FOUND;
+    if (b)
+      g_bytes_unref(b);
   } else {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-      code = GST_RESOURCE_ERROR_OPEN_READ;
-      reason = g_strdup(g_strerror(errno));
-    } else {
-      fclose(f);
-      m = sg3_model_load(path, &err);
-      if (!m) {
-        /* libsg3 names the file too: say it once */
-        const char *why = err ? err : "unknown error";
-        if (g_str_has_prefix(why, path) &&
-            !strncmp(why + strlen(path), ": ", 2))
-          why += strlen(path) + 2;
-        code = GST_RESOURCE_ERROR_READ;
-        reason = g_strdup(why);
-        free(err);
-      }
-    }
+    st = sg3_model_open(path, NULL, &m, &err);
   }
-  if (!m) {
-    gchar *msg = g_strdup_printf("Could not load StyleGAN3 model \"%s\": %s",
-                                 path, reason);
-    /* While running, a bad file only costs a warning: the old model stays. */
-    gchar *text = fatal ? g_strdup(msg)
-                        : g_strdup_printf("%s; keeping the current model", msg);
-    gst_element_message_full(
-        GST_ELEMENT(self), fatal ? GST_MESSAGE_ERROR : GST_MESSAGE_WARNING,
-        GST_RESOURCE_ERROR, code, text, NULL, __FILE__, GST_FUNCTION, __LINE__);
-    g_free(msg);
-    g_free(reason);
+  if (st != SG3_OK) {
+    gchar *text = g_strdup_printf("Could not load the model: %s%s",
+                                  err ? err : "the built-in model is missing",
+                                  fatal ? "" : "; keeping the current model");
+    gst_element_message_full(GST_ELEMENT(self),
+                             fatal ? GST_MESSAGE_ERROR : GST_MESSAGE_WARNING,
+                             GST_RESOURCE_ERROR, resource_error(st), text,
+                             g_strdup_printf("libsg3: %s", sg3_status_name(st)),
+                             __FILE__, GST_FUNCTION, __LINE__);
+    free(err);
+    return NULL;
   }
   return m;
 }
 
-static void free_stream_state(GstSg3Src *self) {
-  sg3_walk_free(self->walk);
-  self->walk = NULL;
-  sg3_generator_free(self->gen);
-  self->gen = NULL;
-  g_clear_pointer(&self->z, g_free);
-  g_clear_pointer(&self->c, g_free);
-  g_clear_pointer(&self->ws, g_free);
-  g_clear_pointer(&self->img, g_free);
-  g_clear_pointer(&self->u8, g_free);
-  self->ws_valid = FALSE;
-  if (self->model)
-    sg3_model_unref(self->model);
-  self->model = NULL;
-}
-
-/* Takes the model over and makes a generator and buffers for it. */
+/* Takes the model over: a renderer for it replaces the current one. */
 static gboolean use_model(GstSg3Src *self, sg3_model *m) {
   char *err = NULL;
-  free_stream_state(self);
-  self->model = m;
-  sg3_model_get_info(m, &self->info);
-  self->gen = sg3_generator_new(m, &err);
-  if (!self->gen) {
+  Sg3Render *r = sg3_render_new(m, &err);
+  if (!r) {
     GST_ELEMENT_ERROR(self, LIBRARY, INIT,
                       ("Could not set up the generator: %s", err), (NULL));
     free(err);
     return FALSE;
   }
-  const sg3_model_info *i = &self->info;
-  gsize npix = (gsize)i->img_channels * i->img_resolution * i->img_resolution;
-  self->z = g_new0(double, i->z_dim);
-  self->c = g_new0(float, i->c_dim + 1);
-  self->ws = g_new0(float, (gsize)i->num_ws * i->w_dim);
-  self->img = g_new0(float, npix);
-  self->u8 = g_new0(guint8, npix);
-  self->warned_class = -2;
-  self->model_serial++;
+  const sg3_model_info *i = sg3_render_info(r);
   GST_OBJECT_LOCK(self);
+  Sg3Render *old = self->render;
+  self->render = r;
   self->res = i->img_resolution;
   self->channels = i->img_channels;
   GST_OBJECT_UNLOCK(self);
+  sg3_render_free(old);
+  self->info = i;
+  self->warned_class = -2;
   GST_INFO_OBJECT(self, "model: %s, %dx%d, %d channel(s), %d classes",
                   i->config, i->img_resolution, i->img_resolution,
                   i->img_channels, i->c_dim);
   return TRUE;
 }
 
+static void free_render(GstSg3Src *self) {
+  GST_OBJECT_LOCK(self);
+  Sg3Render *r = self->render;
+  self->render = NULL;
+  GST_OBJECT_UNLOCK(self);
+  sg3_render_free(r);
+  self->info = NULL;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Properties */
 
-static void set_transform_locked(GstSg3Src *self, const GValue *array) {
+/* Sets a settings field from a value of its pspec's type; TRUE if it
+ * changed. */
+static gboolean set_field(gpointer field, const GValue *value) {
+  switch (G_TYPE_FUNDAMENTAL(G_VALUE_TYPE(value))) {
+  case G_TYPE_UINT: {
+    guint v = g_value_get_uint(value), *f = field;
+    gboolean changed = *f != v;
+    *f = v;
+    return changed;
+  }
+  case G_TYPE_INT: {
+    gint v = g_value_get_int(value), *f = field;
+    gboolean changed = *f != v;
+    *f = v;
+    return changed;
+  }
+  case G_TYPE_ENUM: {
+    gint v = g_value_get_enum(value), *f = field;
+    gboolean changed = *f != v;
+    *f = v;
+    return changed;
+  }
+  case G_TYPE_DOUBLE: {
+    gdouble v = g_value_get_double(value), *f = field;
+    gboolean changed = *f != v;
+    *f = v;
+    return changed;
+  }
+  default:
+    g_assert_not_reached();
+  }
+  return FALSE;
+}
+
+static void get_field(gconstpointer field, GValue *value) {
+  switch (G_TYPE_FUNDAMENTAL(G_VALUE_TYPE(value))) {
+  case G_TYPE_UINT:
+    g_value_set_uint(value, *(const guint *)field);
+    break;
+  case G_TYPE_INT:
+    g_value_set_int(value, *(const gint *)field);
+    break;
+  case G_TYPE_ENUM:
+    g_value_set_enum(value, *(const gint *)field);
+    break;
+  case G_TYPE_DOUBLE:
+    g_value_set_double(value, *(const gdouble *)field);
+    break;
+  default:
+    g_assert_not_reached();
+  }
+}
+
+static gboolean set_transform_locked(GstSg3Src *self, const GValue *array) {
   if (gst_value_array_get_size(array) != 3) {
     GST_WARNING_OBJECT(self, "transform needs 3 numbers <tx, ty, degrees>");
-    return;
+    return FALSE;
   }
   gdouble v[3];
   for (guint i = 0; i < 3; i++) {
@@ -331,7 +315,7 @@ static void set_transform_locked(GstSg3Src *self, const GValue *array) {
     if (!e || !g_value_type_transformable(G_VALUE_TYPE(e), G_TYPE_DOUBLE) ||
         !g_value_transform(e, &d)) {
       GST_WARNING_OBJECT(self, "transform element %u is not a number", i);
-      return;
+      return FALSE;
     }
     v[i] = g_value_get_double(&d);
   }
@@ -339,91 +323,60 @@ static void set_transform_locked(GstSg3Src *self, const GValue *array) {
       fabs(v[0]) > MAX_TRANSLATE || fabs(v[1]) > MAX_TRANSLATE ||
       fabs(v[2]) > MAX_ROTATE) {
     GST_WARNING_OBJECT(self, "transform out of range");
-    return;
+    return FALSE;
   }
+  gboolean changed =
+      self->set.tx != v[0] || self->set.ty != v[1] || self->set.rot != v[2];
   self->set.tx = v[0];
   self->set.ty = v[1];
   self->set.rot = v[2];
+  return changed;
+}
+
+static void set_model(GstSg3Src *self, const gchar *path) {
+  if (path && !*path)
+    path = NULL;
+  GST_OBJECT_LOCK(self);
+  gboolean started = self->started;
+  GST_OBJECT_UNLOCK(self);
+  /* Running: load now, in the caller's thread, so that a bad file is
+   * refused (with a warning) and the stream keeps its model. */
+  sg3_model *m = started ? load_model(self, path, FALSE) : NULL;
+  if (started && !m)
+    return;
+  GST_OBJECT_LOCK(self);
+  g_free(self->model_path);
+  self->model_path = g_strdup(path);
+  if (self->pending)
+    sg3_model_unref(self->pending);
+  self->pending = m;
+  GST_OBJECT_UNLOCK(self);
 }
 
 static void gst_sg3_src_set_property(GObject *object, guint prop_id,
                                      const GValue *value, GParamSpec *pspec) {
   GstSg3Src *self = GST_SG3_SRC(object);
   if (prop_id == PROP_MODEL) {
-    const gchar *path = g_value_get_string(value);
-    if (path && !*path)
-      path = NULL;
-    GST_OBJECT_LOCK(self);
-    gboolean started = self->started;
-    GST_OBJECT_UNLOCK(self);
-    /* Running: load now, in the caller's thread, so that a bad file is
-     * refused (with a warning) and the stream keeps its model. */
-    sg3_model *m = started ? load_model(self, path, FALSE) : NULL;
-    if (started && !m)
-      return;
-    GST_OBJECT_LOCK(self);
-    g_free(self->model_path);
-    self->model_path = g_strdup(path);
-    if (self->pending)
-      sg3_model_unref(self->pending);
-    self->pending = m;
-    GST_OBJECT_UNLOCK(self);
+    set_model(self, g_value_get_string(value));
     return;
   }
-
-  GST_OBJECT_LOCK(self);
-  Settings *s = &self->set;
-  switch (prop_id) {
-  case PROP_SEED:
-    s->seed = g_value_get_uint(value);
-    break;
-  case PROP_PSI:
-    s->psi = g_value_get_double(value);
-    break;
-  case PROP_TRUNCATION_CUTOFF:
-    s->cutoff = g_value_get_int(value);
-    break;
-  case PROP_CLASS:
-    s->klass = g_value_get_int(value);
-    break;
-  case PROP_TRANSLATE_X:
-    s->tx = g_value_get_double(value);
-    break;
-  case PROP_TRANSLATE_Y:
-    s->ty = g_value_get_double(value);
-    break;
-  case PROP_ROTATE:
-    s->rot = g_value_get_double(value);
-    break;
-  case PROP_TRANSFORM:
-    set_transform_locked(self, value);
-    break;
-  case PROP_ANIMATION:
-    s->animation = g_value_get_enum(value);
-    break;
-  case PROP_WALK_FRAMES:
-    s->walk_frames = g_value_get_uint(value);
-    break;
-  case PROP_WALK_KEYFRAMES:
-    s->walk_keyframes = g_value_get_uint(value);
-    break;
-  case PROP_PAN_X:
-    s->pan_x = g_value_get_double(value);
-    break;
-  case PROP_PAN_Y:
-    s->pan_y = g_value_get_double(value);
-    break;
-  case PROP_SPIN:
-    s->spin = g_value_get_double(value);
-    break;
-  case PROP_IS_LIVE:
-    GST_OBJECT_UNLOCK(self);
+  if (prop_id == PROP_IS_LIVE) {
     gst_base_src_set_live(GST_BASE_SRC(self), g_value_get_boolean(value));
     return;
-  default:
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-    break;
   }
+  if (prop_id >= N_PROPS ||
+      (!setting_offset[prop_id] && prop_id != PROP_TRANSFORM)) {
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    return;
+  }
+  GST_OBJECT_LOCK(self);
+  gboolean changed =
+      prop_id == PROP_TRANSFORM
+          ? set_transform_locked(self, value)
+          : set_field((guint8 *)&self->set + setting_offset[prop_id] - 1,
+                      value);
+  if (changed)
+    self->set.serial++;
   GST_OBJECT_UNLOCK(self);
   /* Keep the array and the single values in step for listeners. */
   if (prop_id == PROP_TRANSFORM) {
@@ -439,69 +392,29 @@ static void gst_sg3_src_set_property(GObject *object, guint prop_id,
 static void gst_sg3_src_get_property(GObject *object, guint prop_id,
                                      GValue *value, GParamSpec *pspec) {
   GstSg3Src *self = GST_SG3_SRC(object);
+  if (prop_id == PROP_IS_LIVE) {
+    /* the base class takes the object lock itself */
+    g_value_set_boolean(value, gst_base_src_is_live(GST_BASE_SRC(self)));
+    return;
+  }
   GST_OBJECT_LOCK(self);
-  Settings *s = &self->set;
-  switch (prop_id) {
-  case PROP_MODEL:
+  if (prop_id < N_PROPS && setting_offset[prop_id]) {
+    get_field((const guint8 *)&self->set + setting_offset[prop_id] - 1, value);
+  } else if (prop_id == PROP_MODEL) {
     g_value_set_string(value, self->model_path);
-    break;
-  case PROP_SEED:
-    g_value_set_uint(value, s->seed);
-    break;
-  case PROP_PSI:
-    g_value_set_double(value, s->psi);
-    break;
-  case PROP_TRUNCATION_CUTOFF:
-    g_value_set_int(value, s->cutoff);
-    break;
-  case PROP_CLASS:
-    g_value_set_int(value, s->klass);
-    break;
-  case PROP_TRANSLATE_X:
-    g_value_set_double(value, s->tx);
-    break;
-  case PROP_TRANSLATE_Y:
-    g_value_set_double(value, s->ty);
-    break;
-  case PROP_ROTATE:
-    g_value_set_double(value, s->rot);
-    break;
-  case PROP_TRANSFORM: {
-    gdouble v[3] = {s->tx, s->ty, s->rot};
+  } else if (prop_id == PROP_TRANSFORM) {
+    gdouble v[3] = {self->set.tx, self->set.ty, self->set.rot};
     for (int i = 0; i < 3; i++) {
       GValue d = G_VALUE_INIT;
       g_value_init(&d, G_TYPE_DOUBLE);
       g_value_set_double(&d, v[i]);
       gst_value_array_append_and_take_value(value, &d);
     }
-    break;
-  }
-  case PROP_ANIMATION:
-    g_value_set_enum(value, s->animation);
-    break;
-  case PROP_WALK_FRAMES:
-    g_value_set_uint(value, s->walk_frames);
-    break;
-  case PROP_WALK_KEYFRAMES:
-    g_value_set_uint(value, s->walk_keyframes);
-    break;
-  case PROP_PAN_X:
-    g_value_set_double(value, s->pan_x);
-    break;
-  case PROP_PAN_Y:
-    g_value_set_double(value, s->pan_y);
-    break;
-  case PROP_SPIN:
-    g_value_set_double(value, s->spin);
-    break;
-  case PROP_IS_LIVE:
-    /* the base class takes the object lock itself */
-    GST_OBJECT_UNLOCK(self);
-    g_value_set_boolean(value, gst_base_src_is_live(GST_BASE_SRC(self)));
-    return;
-  default:
+  } else if (prop_id == PROP_LAST_WS) {
+    g_value_take_boxed(
+        value, self->render ? sg3_render_get_last_ws(self->render) : NULL);
+  } else {
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-    break;
   }
   GST_OBJECT_UNLOCK(self);
 }
@@ -704,6 +617,7 @@ static guint64 first_on_time(GstSg3Src *self, guint64 from, GstClockTime ready,
 static void skipped(GstSg3Src *self, gboolean live, guint64 from, guint64 to,
                     GstClockTimeDiff jitter) {
   GstClockTime ts = frame_ts(self, from), dur = frame_ts(self, from + 1) - ts;
+  GstClockTime gen_time = sg3_render_time(self->render);
   self->dropped += to - from;
   GST_DEBUG_OBJECT(self,
                    "skipping %" G_GUINT64_FORMAT
@@ -712,9 +626,8 @@ static void skipped(GstSg3Src *self, gboolean live, guint64 from, guint64 to,
   GstMessage *msg = gst_message_new_qos(GST_OBJECT(self), live, ts, ts, ts,
                                         frame_ts(self, to) - ts);
   gst_message_set_qos_values(
-      msg, jitter, (gdouble)self->gen_time / (gdouble)dur,
-      (gint)(1000000 *
-             MIN(1.0, (gdouble)dur / (gdouble)MAX(1, self->gen_time))));
+      msg, jitter, (gdouble)gen_time / (gdouble)dur,
+      (gint)(1000000 * MIN(1.0, (gdouble)dur / (gdouble)MAX(1, gen_time))));
   gst_message_set_qos_stats(msg, GST_FORMAT_BUFFERS, self->processed,
                             self->dropped);
   gst_element_post_message(GST_ELEMENT(self), msg);
@@ -749,11 +662,11 @@ static gboolean wait_until(GstSg3Src *self, GstClockTime ts) {
 }
 
 /* ------------------------------------------------------------------------ */
-/* Rendering */
+/* Frames */
 
 /* The class to use, warning once about values the model cannot take. */
 static gint effective_class(GstSg3Src *self, gint klass) {
-  gint c_dim = self->info.c_dim;
+  gint c_dim = self->info->c_dim;
   gint use = c_dim == 0 ? -1 : MIN(klass, c_dim - 1);
   if (klass != self->warned_class &&
       ((c_dim == 0 && klass != 0) || (c_dim > 0 && klass >= c_dim))) {
@@ -772,87 +685,18 @@ static gint effective_class(GstSg3Src *self, gint klass) {
   return use;
 }
 
-static const float *label(GstSg3Src *self, gint klass) {
-  if (klass < 0)
-    return NULL;
-  memset(self->c, 0, sizeof(float) * (gsize)self->info.c_dim);
-  self->c[klass] = 1.0f;
-  return self->c;
-}
-
-/* ws for frame n, from the mapping cache or the walk. */
-static const float *frame_ws(GstSg3Src *self, const Settings *s, guint64 n,
-                             char **err) {
-  gint klass = effective_class(self, s->klass);
-  if (s->animation == GST_SG3_SRC_ANIMATION_WALK) {
-    guint k = s->walk_keyframes;
-    if (!self->walk || self->walk_seed != s->seed || self->walk_k != k ||
-        self->walk_psi != s->psi || self->walk_cutoff != s->cutoff ||
-        self->walk_class != klass) {
-      sg3_walk_free(self->walk);
-      self->walk = sg3_walk_new(self->gen, s->seed, (int)k, label(self, klass),
-                                (float)s->psi, s->cutoff, err);
-      if (!self->walk)
-        return NULL;
-      self->walk_seed = s->seed;
-      self->walk_k = k;
-      self->walk_psi = s->psi;
-      self->walk_cutoff = s->cutoff;
-      self->walk_class = klass;
-    }
-    guint64 period = (guint64)k * s->walk_frames;
-    sg3_walk_eval(self->walk, (double)(n % period) / s->walk_frames, self->ws);
-    self->ws_valid = FALSE; /* ws now holds a walk frame */
-    return self->ws;
-  }
-  if (!self->ws_valid || self->ws_seed != s->seed || self->ws_psi != s->psi ||
-      self->ws_cutoff != s->cutoff || self->ws_class != klass) {
-    sg3_z_from_seed(s->seed, self->z, self->info.z_dim);
-    if (sg3_mapping(self->gen, self->z, label(self, klass), (float)s->psi,
-                    s->cutoff, self->ws, err))
-      return NULL;
-    self->ws_valid = TRUE;
-    self->ws_seed = s->seed;
-    self->ws_psi = s->psi;
-    self->ws_cutoff = s->cutoff;
-    self->ws_class = klass;
-  }
-  return self->ws;
-}
-
-/* u8 (HWC, the model's channels) into the negotiated packed format. */
-static void pack(GstSg3Src *self, GstVideoFrame *frame) {
-  const GstVideoFormatInfo *f = frame->info.finfo;
-  gint w = self->info.img_resolution, h = w, ch = self->info.img_channels;
-  gint stride = GST_VIDEO_FRAME_PLANE_STRIDE(frame, 0);
-  guint8 *dst = GST_VIDEO_FRAME_PLANE_DATA(frame, 0);
-  gint ps = GST_VIDEO_FORMAT_INFO_PSTRIDE(f, 0);
-  gboolean gray = GST_VIDEO_FORMAT_INFO_IS_GRAY(f);
-  gboolean alpha = GST_VIDEO_FORMAT_INFO_HAS_ALPHA(f);
-  gint r = (gint)GST_VIDEO_FORMAT_INFO_POFFSET(f, GST_VIDEO_COMP_R);
-  gint g = (gint)GST_VIDEO_FORMAT_INFO_POFFSET(f, GST_VIDEO_COMP_G);
-  gint b = (gint)GST_VIDEO_FORMAT_INFO_POFFSET(f, GST_VIDEO_COMP_B);
-  gint a =
-      alpha ? (gint)GST_VIDEO_FORMAT_INFO_POFFSET(f, GST_VIDEO_COMP_A) : -1;
-  if (gray)
-    g = b = r = (gint)GST_VIDEO_FORMAT_INFO_POFFSET(f, GST_VIDEO_COMP_Y);
-  for (gint y = 0; y < h; y++) {
-    const guint8 *src = self->u8 + (gsize)y * w * ch;
-    guint8 *row = dst + (gsize)y * stride;
-    if ((gray && ch == 1) || (ch == 3 && ps == 3 && r == 0 && b == 2)) {
-      memcpy(row, src, (gsize)w * ch); /* GRAY8, RGB: as is */
-      continue;
-    }
-    if (ps == 4)
-      memset(row, 0xff, (gsize)w * 4); /* opaque alpha, x bytes */
-    for (gint x = 0; x < w; x++, src += ch, row += ps) {
-      row[r] = src[0];
-      row[g] = src[ch >= 3 ? 1 : 0];
-      row[b] = src[ch >= 3 ? 2 : 0];
-      if (a >= 0 && ch == 4)
-        row[a] = src[3];
-    }
-  }
+/* The job for frame n: the properties at its time, controlled ones
+ * included. */
+static void job_at(GstSg3Src *self, guint64 n, Sg3Job *job) {
+  GstClockTime ts = frame_ts(self, n);
+  /* Controlled properties follow stream time; the segment starts at 0. */
+  gst_object_sync_values(GST_OBJECT(self), ts);
+  GST_OBJECT_LOCK(self);
+  job->s = self->set;
+  GST_OBJECT_UNLOCK(self);
+  job->s.klass = effective_class(self, job->s.klass);
+  job->n = n;
+  job->ts = ts;
 }
 
 /* Swaps in a model set while running; renegotiates if the picture changes. */
@@ -863,17 +707,17 @@ static GstFlowReturn apply_pending_model(GstSg3Src *self) {
   GST_OBJECT_UNLOCK(self);
   if (!m)
     return GST_FLOW_OK;
-  gint res = self->info.img_resolution, ch = self->info.img_channels;
+  gint res = self->info->img_resolution, ch = self->info->img_channels;
   if (!use_model(self, m))
     return GST_FLOW_ERROR;
-  if (res != self->info.img_resolution || ch != self->info.img_channels) {
+  if (res != self->info->img_resolution || ch != self->info->img_channels) {
     GST_INFO_OBJECT(self, "new model: renegotiating");
     if (!gst_base_src_negotiate(GST_BASE_SRC(self))) {
       GST_ELEMENT_ERROR(self, CORE, NEGOTIATION,
                         ("Downstream cannot take the new model's %dx%d "
                          "%d-channel video",
-                         self->info.img_resolution, self->info.img_resolution,
-                         self->info.img_channels),
+                         self->info->img_resolution, self->info->img_resolution,
+                         self->info->img_channels),
                         (NULL));
       return GST_FLOW_NOT_NEGOTIATED;
     }
@@ -881,93 +725,16 @@ static GstFlowReturn apply_pending_model(GstSg3Src *self) {
   return GST_FLOW_OK;
 }
 
-/* Renders a frame into u8 (HWC, the model's channels). Returns 0, or -1
- * with *err set. */
-static int render(GstSg3Src *self, const Job *job, char **err) {
-  gint64 t0 = g_get_monotonic_time();
-  const Settings *s = &job->s;
-  const float *ws = frame_ws(self, s, job->n, err);
-  if (!ws)
-    return -1;
-  /* pan and spin move the transform with stream time */
-  double secs = (double)job->ts / GST_SECOND;
-  float transform[9];
-  sg3_make_transform(s->tx + s->pan_x * secs, s->ty + s->pan_y * secs,
-                     s->rot + s->spin * secs, transform);
-  if (sg3_synthesis(self->gen, ws, transform, self->img, err))
-    return -1;
-  gint res = self->info.img_resolution;
-  sg3_image_to_u8(self->img, self->info.img_channels, res, res, self->u8);
-  GstClockTime took = (GstClockTime)(g_get_monotonic_time() - t0) * 1000;
-  self->gen_time = self->gen_time ? (3 * self->gen_time + took) / 4 : took;
-  GST_LOG_OBJECT(self, "frame %" G_GUINT64_FORMAT " took %" GST_TIME_FORMAT,
-                 job->n, GST_TIME_ARGS(took));
-  return 0;
-}
-
-static gpointer worker_main(gpointer data) {
-  GstSg3Src *self = data;
-  g_mutex_lock(&self->wlock);
-  for (;;) {
-    while (!self->job_pending && !self->quit)
-      g_cond_wait(&self->wcond, &self->wlock);
-    if (self->quit)
-      break;
-    Job job = self->job;
-    self->job_pending = FALSE;
-    self->job_busy = TRUE;
-    g_mutex_unlock(&self->wlock);
-    char *err = NULL;
-    /* a failure is reported when create() renders the frame itself */
-    gboolean ok = render(self, &job, &err) == 0;
-    free(err);
-    g_mutex_lock(&self->wlock);
-    self->job_busy = FALSE;
-    self->job_ok = ok;
-    g_cond_broadcast(&self->wcond);
-  }
-  g_mutex_unlock(&self->wlock);
-  return NULL;
-}
-
-/* Waits for the worker to be idle; then the streaming thread owns the
- * generator and u8. */
-static void worker_wait(GstSg3Src *self) {
-  g_mutex_lock(&self->wlock);
-  while (self->job_pending || self->job_busy)
-    g_cond_wait(&self->wcond, &self->wlock);
-  g_mutex_unlock(&self->wlock);
-}
-
-static void worker_submit(GstSg3Src *self, const Job *job) {
-  g_mutex_lock(&self->wlock);
-  self->job = *job;
-  self->job_ok = FALSE;
-  self->job_pending = TRUE;
-  g_cond_broadcast(&self->wcond);
-  g_mutex_unlock(&self->wlock);
-}
-
-/* The properties for the frame at ts, controlled ones included. */
-static void settings_at(GstSg3Src *self, GstClockTime ts, Job *job) {
-  /* Controlled properties follow stream time; the segment starts at 0. */
-  gst_object_sync_values(GST_OBJECT(self), ts);
-  GST_OBJECT_LOCK(self);
-  job->s = self->set;
-  GST_OBJECT_UNLOCK(self);
-  job->ts = ts;
-  job->model_serial = self->model_serial;
-}
-
 static GstFlowReturn gst_sg3_src_create(GstPushSrc *psrc, GstBuffer **outbuf) {
   GstSg3Src *self = GST_SG3_SRC(psrc);
   GstBaseSrc *bsrc = GST_BASE_SRC(psrc);
-  worker_wait(self);
   GstFlowReturn ret = apply_pending_model(self);
   if (ret != GST_FLOW_OK)
     return ret;
   if (self->vinfo.fps_n <= 0)
     return GST_FLOW_NOT_NEGOTIATED;
+  guint64 ahead_n = 0; /* (waits for the render-ahead worker) */
+  gboolean ahead = sg3_render_ahead_ready(self->render, &ahead_n);
 
   gboolean live = gst_base_src_is_live(bsrc);
   /* A frame is on time until the sinks render it: timestamp + the pipeline
@@ -981,6 +748,7 @@ static GstFlowReturn gst_sg3_src_create(GstPushSrc *psrc, GstBuffer **outbuf) {
   GST_OBJECT_UNLOCK(self);
   if (!GST_CLOCK_TIME_IS_VALID(latency) || latency < own)
     latency = own;
+  GstClockTime gen_time = sg3_render_time(self->render);
   /* Picks the frame. When frames keep to the clock, one that could not be
    * ready by its deadline is skipped rather than sent late: if rendering is
    * slower than the framerate the stream keeps to the clock, at a lower
@@ -988,21 +756,21 @@ static GstFlowReturn gst_sg3_src_create(GstPushSrc *psrc, GstBuffer **outbuf) {
    * used if it is still on time. */
   GstClockTime now = clock_bound_now(self, live);
   guint64 n = self->n;
-  gboolean ahead = self->job_ok && self->job.n >= n;
+  ahead = ahead && ahead_n >= n;
   if (GST_CLOCK_TIME_IS_VALID(now)) {
-    if (ahead && frame_ts(self, self->job.n) + latency >= now) {
-      n = self->job.n;
+    if (ahead && frame_ts(self, ahead_n) + latency >= now) {
+      n = ahead_n;
     } else {
       ahead = FALSE;
-      n = first_on_time(self, n, now + self->gen_time, latency);
+      n = first_on_time(self, n, now + gen_time, latency);
     }
   } else {
-    ahead = ahead && self->job.n == n;
+    ahead = ahead && ahead_n == n;
   }
   if (n > self->n && !self->resync)
     skipped(self, live, self->n, n,
             GST_CLOCK_DIFF(frame_ts(self, self->n) + latency,
-                           now + (ahead ? 0 : self->gen_time)));
+                           now + (ahead ? 0 : gen_time)));
   self->resync = FALSE;
   GstClockTime ts = frame_ts(self, n), next = frame_ts(self, n + 1);
   /* Live: take the properties as late as possible, so that a change shows
@@ -1010,26 +778,23 @@ static GstFlowReturn gst_sg3_src_create(GstPushSrc *psrc, GstBuffer **outbuf) {
    * else so that it is ready half a frame into our own latency (the rest of
    * the pipeline latency belongs downstream). */
   if (live) {
-    GstClockTime start = ts, margin = self->gen_time + dur / 2;
+    GstClockTime start = ts, margin = gen_time + dur / 2;
     if (!ahead)
       start = ts + own > margin ? ts + own - margin : 0;
     if (!wait_until(self, start))
       return GST_FLOW_FLUSHING;
   }
 
-  Job job = {.n = n};
-  settings_at(self, ts, &job);
-  if (!(ahead && job_equal(&job, &self->job))) {
-    char *err = NULL;
-    if (render(self, &job, &err)) {
-      GST_ELEMENT_ERROR(self, LIBRARY, FAILED,
-                        ("StyleGAN3 generation failed: %s", err ? err : "?"),
-                        (NULL));
-      free(err);
-      return GST_FLOW_ERROR;
-    }
+  Sg3Job job;
+  job_at(self, n, &job);
+  char *err = NULL;
+  if (sg3_render_frame(self->render, &job, &err)) {
+    GST_ELEMENT_ERROR(self, LIBRARY, FAILED,
+                      ("Generating the frame failed: %s", err ? err : "?"),
+                      (NULL));
+    free(err);
+    return GST_FLOW_ERROR;
   }
-  self->job_ok = FALSE; /* u8 is this frame's, about to be packed */
 
   GstBuffer *buf = NULL;
   ret = GST_BASE_SRC_CLASS(gst_sg3_src_parent_class)
@@ -1043,19 +808,20 @@ static GstFlowReturn gst_sg3_src_create(GstPushSrc *psrc, GstBuffer **outbuf) {
                       (NULL));
     return GST_FLOW_ERROR;
   }
-  pack(self, &frame);
+  sg3_render_pack(self->render, &frame);
   gst_video_frame_unmap(&frame);
 
   /* Render the next frame while this one goes downstream (not after the
    * last one num-buffers allows): when keeping to the clock, the one that
    * will be on time when it is ready. */
   if (bsrc->num_buffers_left != 0) {
-    Job ahead_job = {.n = n + 1};
+    guint64 next_n = n + 1;
     now = clock_bound_now(self, live);
     if (GST_CLOCK_TIME_IS_VALID(now))
-      ahead_job.n = first_on_time(self, n + 1, now + self->gen_time, latency);
-    settings_at(self, frame_ts(self, ahead_job.n), &ahead_job);
-    worker_submit(self, &ahead_job);
+      next_n = first_on_time(self, n + 1, now + gen_time, latency);
+    Sg3Job next_job;
+    job_at(self, next_n, &next_job);
+    sg3_render_ahead(self->render, &next_job);
   }
 
   /* Live: never before its time (a slow frame may have started early). */
@@ -1093,7 +859,6 @@ static gboolean gst_sg3_src_start(GstBaseSrc *bsrc) {
   sg3_model *m = load_model(self, path, TRUE);
   g_free(path);
   if (!m || !use_model(self, m)) {
-    free_stream_state(self);
     GST_OBJECT_LOCK(self);
     self->started = FALSE;
     GST_OBJECT_UNLOCK(self);
@@ -1103,23 +868,13 @@ static gboolean gst_sg3_src_start(GstBaseSrc *bsrc) {
   self->n = self->accum_frames = 0;
   self->accum_rtime = 0;
   self->resync = TRUE;
-  self->gen_time = 0;
   self->processed = self->dropped = 0;
-  self->job_pending = self->job_busy = self->job_ok = self->quit = FALSE;
-  self->worker = g_thread_new("sg3src-render", worker_main, self);
   return TRUE;
 }
 
 static gboolean gst_sg3_src_stop(GstBaseSrc *bsrc) {
   GstSg3Src *self = GST_SG3_SRC(bsrc);
-  if (self->worker) { /* finishes the frame it may be rendering */
-    g_mutex_lock(&self->wlock);
-    self->quit = TRUE;
-    g_cond_broadcast(&self->wcond);
-    g_mutex_unlock(&self->wlock);
-    g_thread_join(self->worker);
-    self->worker = NULL;
-  }
+  free_render(self); /* finishes the frame it may be rendering */
   GST_OBJECT_LOCK(self);
   self->started = FALSE;
   self->res = self->channels = 0;
@@ -1127,7 +882,6 @@ static gboolean gst_sg3_src_stop(GstBaseSrc *bsrc) {
     sg3_model_unref(self->pending);
   self->pending = NULL;
   GST_OBJECT_UNLOCK(self);
-  free_stream_state(self);
   return TRUE;
 }
 
@@ -1135,7 +889,7 @@ static gboolean gst_sg3_src_stop(GstBaseSrc *bsrc) {
 /* GObject */
 
 static void gst_sg3_src_init(GstSg3Src *self) {
-  self->set = (Settings){
+  self->set = (Sg3Settings){
       .seed = DEFAULT_SEED,
       .psi = DEFAULT_PSI,
       .cutoff = DEFAULT_CUTOFF,
@@ -1143,22 +897,19 @@ static void gst_sg3_src_init(GstSg3Src *self) {
       .animation = DEFAULT_ANIMATION,
       .walk_frames = DEFAULT_WALK_FRAMES,
       .walk_keyframes = DEFAULT_WALK_KEYFRAMES,
+      .noise_mode = DEFAULT_NOISE_MODE,
   };
   gst_video_info_init(&self->vinfo);
-  g_mutex_init(&self->wlock);
-  g_cond_init(&self->wcond);
   gst_base_src_set_format(GST_BASE_SRC(self), GST_FORMAT_TIME);
   gst_base_src_set_live(GST_BASE_SRC(self), FALSE);
 }
 
 static void gst_sg3_src_finalize(GObject *object) {
   GstSg3Src *self = GST_SG3_SRC(object);
-  free_stream_state(self);
+  free_render(self);
   if (self->pending)
     sg3_model_unref(self->pending);
   g_free(self->model_path);
-  g_mutex_clear(&self->wlock);
-  g_cond_clear(&self->wcond);
   G_OBJECT_CLASS(gst_sg3_src_parent_class)->finalize(object);
 }
 
@@ -1166,57 +917,58 @@ static void gst_sg3_src_finalize(GObject *object) {
   (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING)
 #define CTRL (RW | GST_PARAM_CONTROLLABLE)
 
-static void gst_sg3_src_class_init(GstSg3SrcClass *klass) {
-  GObjectClass *gobject_class = G_OBJECT_CLASS(klass);
-  GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
-  GstBaseSrcClass *bsrc_class = GST_BASE_SRC_CLASS(klass);
-  GstPushSrcClass *psrc_class = GST_PUSH_SRC_CLASS(klass);
+/* A property that is a field of Sg3Settings. */
+#define SETTING(id, field, pspec)                                              \
+  do {                                                                         \
+    props[id] = (pspec);                                                       \
+    setting_offset[id] = G_STRUCT_OFFSET(Sg3Settings, field) + 1;              \
+  } while (0)
 
-  GST_DEBUG_CATEGORY_INIT(gst_sg3_src_debug, "sg3src", 0,
-                          "StyleGAN3 video source");
-
-  gobject_class->set_property = gst_sg3_src_set_property;
-  gobject_class->get_property = gst_sg3_src_get_property;
-  gobject_class->finalize = gst_sg3_src_finalize;
-
+static void install_properties(GObjectClass *gobject_class) {
   props[PROP_MODEL] = g_param_spec_string(
       "model", "Model",
-      "StyleGAN3 model file: this project's .safetensors or an official "
-      ".pkl. Unset or empty: the built-in " BUILTIN_MODEL_NAME
+      "Model file: this project's .safetensors or an official network .pkl. "
+      "Unset or empty: the built-in " BUILTIN_MODEL_NAME
       " (32x32 grayscale Fashion-MNIST, 10 classes). Settable while PLAYING: "
       "the file is loaded at once and used from the next frame, renegotiating "
       "if its size or channels differ; a file that fails to load is refused "
       "with a warning and the current model kept",
       NULL, RW);
-  props[PROP_SEED] =
-      g_param_spec_uint("seed", "Seed",
-                        "Random seed of the latent z, as gen_images.py --seeds "
-                        "(the first keyframe of a walk)",
-                        0, G_MAXUINT32, DEFAULT_SEED, CTRL);
-  props[PROP_PSI] = g_param_spec_double(
-      "psi", "Truncation psi",
-      "Truncation psi: 1 = none, smaller = closer to the average image", -2.0,
-      2.0, DEFAULT_PSI, CTRL);
-  props[PROP_TRUNCATION_CUTOFF] = g_param_spec_int(
-      "truncation-cutoff", "Truncation cutoff",
-      "Truncate only the first N ws; -1 = all", -1, 1024, DEFAULT_CUTOFF, CTRL);
-  props[PROP_CLASS] = g_param_spec_int(
-      "class", "Class",
-      "Class label of a conditional model (0 to classes-1; larger values use "
-      "the last class, with a warning); unconditional models ignore it, with "
-      "a warning if it is not 0",
-      0, G_MAXINT32, DEFAULT_CLASS, CTRL);
-  props[PROP_TRANSLATE_X] = g_param_spec_double(
-      "translate-x", "Translate X",
-      "Horizontal translation, as gen_images.py --translate", -MAX_TRANSLATE,
-      MAX_TRANSLATE, 0.0, CTRL);
-  props[PROP_TRANSLATE_Y] =
-      g_param_spec_double("translate-y", "Translate Y",
-                          "Vertical translation, as gen_images.py --translate",
-                          -MAX_TRANSLATE, MAX_TRANSLATE, 0.0, CTRL);
-  props[PROP_ROTATE] = g_param_spec_double(
-      "rotate", "Rotate", "Rotation in degrees, as gen_images.py --rotate",
-      -MAX_ROTATE, MAX_ROTATE, 0.0, CTRL);
+  SETTING(PROP_SEED, seed,
+          g_param_spec_uint("seed", "Seed",
+                            "Random seed of the latent z, as gen_images.py "
+                            "--seeds (the first keyframe of a walk)",
+                            0, G_MAXUINT32, DEFAULT_SEED, CTRL));
+  SETTING(PROP_PSI, psi,
+          g_param_spec_double("psi", "Truncation psi",
+                              "Truncation psi: 1 = none, smaller = closer to "
+                              "the average image",
+                              -2.0, 2.0, DEFAULT_PSI, CTRL));
+  SETTING(PROP_TRUNCATION_CUTOFF, cutoff,
+          g_param_spec_int("truncation-cutoff", "Truncation cutoff",
+                           "Truncate only the first N ws; -1 = all", -1, 1024,
+                           DEFAULT_CUTOFF, CTRL));
+  SETTING(PROP_CLASS, klass,
+          g_param_spec_int(
+              "class", "Class",
+              "Class label of a conditional model (0 to classes-1; larger "
+              "values use the last class, with a warning); unconditional "
+              "models ignore it, with a warning if it is not 0",
+              0, G_MAXINT32, DEFAULT_CLASS, CTRL));
+  SETTING(PROP_TRANSLATE_X, tx,
+          g_param_spec_double("translate-x", "Translate X",
+                              "Horizontal translation, as gen_images.py "
+                              "--translate",
+                              -MAX_TRANSLATE, MAX_TRANSLATE, 0.0, CTRL));
+  SETTING(PROP_TRANSLATE_Y, ty,
+          g_param_spec_double("translate-y", "Translate Y",
+                              "Vertical translation, as gen_images.py "
+                              "--translate",
+                              -MAX_TRANSLATE, MAX_TRANSLATE, 0.0, CTRL));
+  SETTING(PROP_ROTATE, rot,
+          g_param_spec_double("rotate", "Rotate",
+                              "Rotation in degrees, as gen_images.py --rotate",
+                              -MAX_ROTATE, MAX_ROTATE, 0.0, CTRL));
   props[PROP_TRANSFORM] = gst_param_spec_array(
       "transform", "Transform",
       "translate-x, translate-y and rotate as one array, "
@@ -1225,37 +977,75 @@ static void gst_sg3_src_class_init(GstSg3SrcClass *klass) {
                           -MAX_ROTATE, MAX_ROTATE, 0.0,
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS),
       RW);
-  props[PROP_ANIMATION] = g_param_spec_enum(
-      "animation", "Animation", "How the latent changes from frame to frame",
-      GST_TYPE_SG3_SRC_ANIMATION, DEFAULT_ANIMATION, RW);
-  props[PROP_WALK_FRAMES] = g_param_spec_uint(
-      "walk-frames", "Walk frames",
-      "Frames from one walk keyframe to the next (gen_video.py --w-frames)", 1,
-      1000000, DEFAULT_WALK_FRAMES, CTRL);
-  props[PROP_WALK_KEYFRAMES] = g_param_spec_uint(
-      "walk-keyframes", "Walk keyframes",
-      "Seeds in the walk's loop: seed to seed+N-1, then back to seed", 1,
-      MAX_WALK_KEYFRAMES, DEFAULT_WALK_KEYFRAMES, CTRL);
-  props[PROP_PAN_X] = g_param_spec_double(
-      "pan-x", "Pan X", "Added to translate-x per second of stream time",
-      -MAX_RATE, MAX_RATE, 0.0, CTRL);
-  props[PROP_PAN_Y] = g_param_spec_double(
-      "pan-y", "Pan Y", "Added to translate-y per second of stream time",
-      -MAX_RATE, MAX_RATE, 0.0, CTRL);
-  props[PROP_SPIN] = g_param_spec_double(
-      "spin", "Spin", "Degrees added to rotate per second of stream time",
-      -MAX_RATE, MAX_RATE, 0.0, CTRL);
+  SETTING(PROP_ANIMATION, animation,
+          g_param_spec_enum("animation", "Animation",
+                            "How the latent changes from frame to frame",
+                            GST_TYPE_SG3_SRC_ANIMATION, DEFAULT_ANIMATION, RW));
+  SETTING(PROP_WALK_FRAMES, walk_frames,
+          g_param_spec_uint("walk-frames", "Walk frames",
+                            "Frames from one walk keyframe to the next "
+                            "(gen_video.py --w-frames)",
+                            1, 1000000, DEFAULT_WALK_FRAMES, CTRL));
+  SETTING(PROP_WALK_KEYFRAMES, walk_keyframes,
+          g_param_spec_uint("walk-keyframes", "Walk keyframes",
+                            "Seeds in the walk's loop: seed to seed+N-1, then "
+                            "back to seed",
+                            1, MAX_WALK_KEYFRAMES, DEFAULT_WALK_KEYFRAMES,
+                            CTRL));
+  SETTING(PROP_PAN_X, pan_x,
+          g_param_spec_double("pan-x", "Pan X",
+                              "Added to translate-x per second of stream time",
+                              -MAX_RATE, MAX_RATE, 0.0, CTRL));
+  SETTING(PROP_PAN_Y, pan_y,
+          g_param_spec_double("pan-y", "Pan Y",
+                              "Added to translate-y per second of stream time",
+                              -MAX_RATE, MAX_RATE, 0.0, CTRL));
+  SETTING(PROP_SPIN, spin,
+          g_param_spec_double("spin", "Spin",
+                              "Degrees added to rotate per second of stream "
+                              "time",
+                              -MAX_RATE, MAX_RATE, 0.0, CTRL));
+  SETTING(PROP_NOISE_MODE, noise_mode,
+          g_param_spec_enum("noise-mode", "Noise mode",
+                            "Per-layer noise of networks that have it "
+                            "(StyleGAN2), as gen_images.py --noise-mode",
+                            GST_TYPE_SG3_SRC_NOISE_MODE, DEFAULT_NOISE_MODE,
+                            RW));
+  SETTING(PROP_NOISE_SEED, noise_seed,
+          g_param_spec_uint("noise-seed", "Noise seed",
+                            "Seed of the noise when noise-mode=random", 0,
+                            G_MAXUINT32, 0, CTRL));
   props[PROP_IS_LIVE] = g_param_spec_boolean(
       "is-live", "Is live",
       "Follow the clock at the negotiated framerate, skipping frames that "
       "cannot be rendered in time; otherwise render as fast as downstream "
       "takes them",
       FALSE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  props[PROP_LAST_WS] = g_param_spec_boxed(
+      "last-ws", "Last ws",
+      "The ws of the frame last rendered: float32 [num_ws, w_dim], native "
+      "byte order (NULL before the first frame)",
+      G_TYPE_BYTES, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties(gobject_class, N_PROPS, props);
+}
+
+static void gst_sg3_src_class_init(GstSg3SrcClass *klass) {
+  GObjectClass *gobject_class = G_OBJECT_CLASS(klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
+  GstBaseSrcClass *bsrc_class = GST_BASE_SRC_CLASS(klass);
+  GstPushSrcClass *psrc_class = GST_PUSH_SRC_CLASS(klass);
+
+  GST_DEBUG_CATEGORY_INIT(gst_sg3_src_debug, "sg3src", 0,
+                          "StyleGAN video source");
+
+  gobject_class->set_property = gst_sg3_src_set_property;
+  gobject_class->get_property = gst_sg3_src_get_property;
+  gobject_class->finalize = gst_sg3_src_finalize;
+  install_properties(gobject_class);
 
   gst_element_class_set_static_metadata(
-      element_class, "StyleGAN3 video source", "Source/Video",
-      "Renders a StyleGAN3 generator: still images, latent walks, pans and "
+      element_class, "StyleGAN video source", "Source/Video",
+      "Renders StyleGAN networks: still images, latent walks, pans and "
       "spins",
       "gst-sg3 developers");
   gst_element_class_add_static_pad_template(element_class, &src_template);
@@ -1273,4 +1063,5 @@ static void gst_sg3_src_class_init(GstSg3SrcClass *klass) {
   psrc_class->create = gst_sg3_src_create;
 
   gst_type_mark_as_plugin_api(GST_TYPE_SG3_SRC_ANIMATION, 0);
+  gst_type_mark_as_plugin_api(GST_TYPE_SG3_SRC_NOISE_MODE, 0);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 static const sg3_simd *chosen;
+static int have_avx2, have_avx512;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void choose(void) {
@@ -18,6 +19,8 @@ static void choose(void) {
                __builtin_cpu_supports("avx512vl") &&
                __builtin_cpu_supports("avx512dq") &&
                __builtin_cpu_supports("avx512bw");
+  have_avx2 = avx2;
+  have_avx512 = avx512;
   if (want && !strcmp(want, "generic"))
     avx2 = avx512 = 0;
   else if (want && !strcmp(want, "avx2"))
@@ -34,6 +37,19 @@ static void choose(void) {
 const sg3_simd *sg3_simd_get(void) {
   pthread_once(&once, choose);
   return chosen;
+}
+
+const sg3_simd *sg3_simd_find(const char *name) {
+  pthread_once(&once, choose);
+  if (!strcmp(name, "generic"))
+    return &sg3_simd_generic;
+#ifdef SG3_HAVE_X86_KERNELS
+  if (!strcmp(name, "avx2") && have_avx2)
+    return &sg3_simd_avx2;
+  if (!strcmp(name, "avx512") && have_avx512)
+    return &sg3_simd_avx512;
+#endif
+  return NULL;
 }
 
 size_t sg3_filter_scratch(const sg3_filter_plan *p) {

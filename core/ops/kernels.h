@@ -16,6 +16,11 @@
 /* Pixels a GEMM may compute past its end (whole micro-tiles): planes that
  * a GEMM reads or writes carry this much slack. */
 #define SG3_GEMM_SLACK 32
+/* The largest convolution kernel (k x k) the ops take. */
+#define SG3_MAX_KERNEL 15
+/* The longest downsampling filter filtered_lrelu takes (the official
+ * configurations use 12 to 24 taps). */
+#define SG3_MAX_DOWN_TAPS 256
 
 static inline int sg3_cpad(int c) {
   return (c + SG3_CBLOCK - 1) / SG3_CBLOCK * SG3_CBLOCK;
@@ -123,6 +128,9 @@ typedef struct {
 /* The best kernels for this CPU; SG3_SIMD=generic|avx2|avx512 in the
  * environment picks a lower one (for tests). */
 const sg3_simd *sg3_simd_get(void);
+/* The kernels of that name ("generic", "avx2", "avx512") if this CPU can run
+ * them, else NULL. */
+const sg3_simd *sg3_simd_find(const char *name);
 
 extern const sg3_simd sg3_simd_generic;
 #if defined(__x86_64__) && defined(__GNUC__)

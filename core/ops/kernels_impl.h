@@ -505,7 +505,7 @@ static void FN(filter_task)(const sg3_filter *f, int task, int thread) {
   for (int i = 0; i < p->margin_r; i++)
     st(vrow + (size_t)(p->margin_l + n + i) * 16, zero);
   float *vin = vrow + (size_t)p->margin_l * 16;
-  const float *rp[dt];
+  const float *rp[SG3_MAX_DOWN_TAPS];
 
   const int u0 = oy0 * D, u1 = (oy1 - 1) * D + dt; /* upsampled rows */
   for (int u = u0; u < u1; u++) {

@@ -1,25 +1,137 @@
-/* Modulated convolution without per-frame weights: scaling the input
- * channels by the styles and the output channels by the demodulation
- * coefficients is the same product as convolving with modulated weights, so
- * the fixed weights (packed at load) run as one GEMM, or for 3x3 kernels as
- * Winograd F(4x4, 3x3) (kernels.h). The input arrives already scaled by the
- * styles (the previous layer's filter writes it so); the k*k taps are pixel
- * offsets into its zero border, and output pixels follow its row pitch, so
- * each output row carries k - 1 unused columns. */
+#include "ops/modulated_conv2d.h"
+
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "ops/ops.h"
+#include "error.h"
+#include "ops/gemm.h"
 
-void sg3_modulation(const sg3_layer *l, float *styles, float *s,
-                    float *dcoefs) {
-  const sg3_layer_config *L = l->cfg;
-  const int n_in = L->in_channels, n_out = L->out_channels;
-  const int demodulate = !L->is_torgb;
+/* G g G^T for Winograd's F(4x4, 3x3) (kernels.h), in double. */
+static void wino_weight(const float *g, float *u) {
+  static const double G[6][3] = {{1.0 / 4, 0, 0},
+                                 {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                 {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                 {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                 {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                 {0, 0, 1}};
+  double t[6][3];
+  for (int a = 0; a < 6; a++)
+    for (int j = 0; j < 3; j++)
+      t[a][j] = G[a][0] * g[j] + G[a][1] * g[3 + j] + G[a][2] * g[6 + j];
+  for (int a = 0; a < 6; a++)
+    for (int b = 0; b < 6; b++)
+      u[a * 6 + b] =
+          (float)(t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2]);
+}
 
+int sg3_conv_prepare(sg3_conv *c, const float *weight, const float *bias,
+                     int in, int out, int k, int demodulate, int prenormalize,
+                     float style_gain, float out_gain, int winograd,
+                     char **error) {
+  memset(c, 0, sizeof *c);
+  c->in_channels = in;
+  c->out_channels = out;
+  c->kernel = k;
+  c->cin_pad = sg3_cpad(in);
+  c->cout_pad = sg3_cpad(out);
+  c->demodulate = demodulate;
+  c->prenormalize = prenormalize;
+  c->style_gain = style_gain;
+  c->out_gain = out_gain;
+  c->winograd = winograd && k == 3;
+  const size_t per_out = (size_t)in * k * k;
+  const size_t kdim = (size_t)(c->winograd ? 36 : k * k) * c->cin_pad;
+  float *wd = malloc(per_out * sizeof(float));
+  c->wpack = calloc(kdim * c->cout_pad, sizeof(float));
+  c->bias_pad = calloc((size_t)c->cout_pad, sizeof(float));
+  if (demodulate)
+    c->weight_sq = malloc((size_t)in * out * sizeof(float));
+  if (!wd || !c->wpack || !c->bias_pad || (demodulate && !c->weight_sq)) {
+    free(wd);
+    sg3_conv_free(c);
+    return sg3_oom(error, "the packed weights");
+  }
+  for (int o = 0; o < out; o++) {
+    const float *wo = weight + o * per_out;
+    float scale = 1.0f;
+    if (prenormalize) {
+      double sum = 0;
+      for (size_t i = 0; i < per_out; i++)
+        sum += (double)wo[i] * wo[i];
+      scale = 1.0f / sqrtf((float)(sum / per_out));
+    }
+    for (size_t i = 0; i < per_out; i++)
+      wd[i] = wo[i] * scale;
+    for (int i = 0; demodulate && i < in; i++) {
+      float s = 0;
+      for (int t = 0; t < k * k; t++)
+        s += wd[i * k * k + t] * wd[i * k * k + t];
+      c->weight_sq[(size_t)o * in + i] = s;
+    }
+    if (c->winograd) {
+      for (int i = 0; i < in; i++) {
+        float u[36];
+        wino_weight(wd + (size_t)i * 9, u);
+        for (int xi = 0; xi < 36; xi++)
+          c->wpack[(((size_t)xi * c->cout_pad + o / SG3_CBLOCK * SG3_CBLOCK) *
+                        c->cin_pad +
+                    (size_t)i * SG3_CBLOCK) +
+                   o % SG3_CBLOCK] = u[xi];
+      }
+    } else {
+      float *panel = c->wpack + (size_t)(o / SG3_CBLOCK) * kdim * SG3_CBLOCK;
+      for (int i = 0; i < in; i++)
+        for (int t = 0; t < k * k; t++)
+          panel[((size_t)t * c->cin_pad + i) * SG3_CBLOCK + o % SG3_CBLOCK] =
+              wd[i * k * k + t];
+    }
+    c->bias_pad[o] = bias ? bias[o] : 0.0f;
+  }
+  free(wd);
+  return 0;
+}
+
+void sg3_conv_free(sg3_conv *c) {
+  free(c->wpack);
+  free(c->weight_sq);
+  free(c->bias_pad);
+  c->wpack = c->weight_sq = c->bias_pad = NULL;
+}
+
+int sg3_conv_rows_past(const sg3_conv *c) {
+  return c->winograd ? SG3_WINO_ROWS_PAST : 0;
+}
+
+size_t sg3_conv_in_plane(const sg3_conv *c, int in_size, int pad) {
+  size_t k = c->kernel, wp = (size_t)in_size + 2 * pad;
+  size_t rows = wp + sg3_conv_rows_past(c);
+  return (rows * wp + SG3_GEMM_SLACK + k) * SG3_CBLOCK;
+}
+
+size_t sg3_conv_out_plane(const sg3_conv *c, int in_size, int pad) {
+  size_t wp = (size_t)in_size + 2 * pad, n = wp - c->kernel + 1;
+  return (n * wp + SG3_GEMM_SLACK) * SG3_CBLOCK;
+}
+
+size_t sg3_conv_scratch(const sg3_conv *c, int in_size, int pad,
+                        const sg3_simd *simd, int nthreads) {
+  int k = c->kernel, wp = in_size + 2 * pad, n = wp - k + 1;
+  if (c->winograd) {
+    int tn = (n + 3) / 4;
+    int chunk = sg3_wino_chunk(tn * tn, simd->mr, nthreads);
+    return sg3_wino_scratch(chunk, simd->mr, c->cin_pad, c->cout_pad);
+  }
+  int mc = sg3_gemm_mc(n * wp, simd->mr, nthreads);
+  return sg3_gemm_pack(mc, simd->mr, k * k, c->cin_pad / SG3_CBLOCK);
+}
+
+void sg3_modulation(const sg3_simd *simd, const sg3_conv *c,
+                    const float *styles, float *s, float *dcoefs, float *tmp) {
+  const int n_in = c->in_channels, n_out = c->out_channels;
   for (int i = 0; i < n_in; i++)
-    s[i] = styles[i] * l->style_gain;
-  if (demodulate) {
+    s[i] = styles[i] * c->style_gain;
+  if (c->prenormalize) {
     float sum = 0;
     for (int i = 0; i < n_in; i++)
       sum += s[i] * s[i];
@@ -27,95 +139,47 @@ void sg3_modulation(const sg3_layer *l, float *styles, float *s,
     for (int i = 0; i < n_in; i++)
       s[i] *= scale;
   }
-  for (int i = n_in; i < l->cin_pad; i++)
+  for (int i = n_in; i < c->cin_pad; i++)
     s[i] = 0;
-  if (demodulate) {
+  if (c->demodulate) {
     /* sum_i weight_sq[o, i] s[i]^2, one product per weight: vectorised. */
-    float s2[n_in];
     for (int i = 0; i < n_in; i++)
-      s2[i] = s[i] * s[i];
-    sg3_simd_get()->matvec(l->weight_sq, s2, dcoefs, n_out, n_in);
+      tmp[i] = s[i] * s[i];
+    simd->matvec(c->weight_sq, tmp, dcoefs, n_out, n_in);
     for (int o = 0; o < n_out; o++)
-      dcoefs[o] = 1.0f / sqrtf(dcoefs[o] + 1e-8f) * l->input_gain;
+      dcoefs[o] = 1.0f / sqrtf(dcoefs[o] + 1e-8f) * c->out_gain;
   } else {
     for (int o = 0; o < n_out; o++)
-      dcoefs[o] = l->input_gain;
+      dcoefs[o] = c->out_gain;
   }
-  for (int o = n_out; o < l->cout_pad; o++)
+  for (int o = n_out; o < c->cout_pad; o++)
     dcoefs[o] = 0;
 }
 
-typedef struct {
-  const sg3_simd *simd;
-  const sg3_gemm *gemm;
-} gemm_ctx;
-
-static void gemm_task(void *ctx, int task, int thread) {
-  const gemm_ctx *c = ctx;
-  c->simd->gemm_task(c->gemm, task, thread);
-}
-
-int sg3_gemm_mc(int m, int mr, int nthreads) {
-  /* Runs of pixels sized so that a run's weights stay in cache while
-   * every core gets work: at least a few runs per thread. */
-  int tiles = (m + mr - 1) / mr, per = 8;
-  while (per > 1 && tiles / per < 4 * nthreads)
-    per /= 2;
-  return per * mr;
-}
-
-void sg3_run_gemm(sg3_generator *g, sg3_gemm *gemm) {
-  gemm->mc = sg3_gemm_mc(gemm->m, g->simd->mr, sg3_pool_threads(g->pool));
-  gemm->scratch = g->scratch;
-  gemm_ctx ctx = {g->simd, gemm};
-  sg3_pool_run(g->pool, (gemm->m + gemm->mc - 1) / gemm->mc, gemm_task, &ctx);
-}
-
-typedef struct {
-  const sg3_simd *simd;
-  const sg3_wino *w;
-} wino_ctx;
-
-static void wino_task(void *ctx, int task, int thread) {
-  const wino_ctx *c = ctx;
-  c->simd->wino_task(c->w, task, thread);
-}
-
-int sg3_wino_chunk(int ntiles, int mr, int nthreads) {
-  /* Up to 4 micro-tiles of tiles per task, at least 4 tasks per thread. */
-  int per = (ntiles + mr * 4 * nthreads - 1) / (mr * 4 * nthreads);
-  return mr * (per < 1 ? 1 : per > 4 ? 4 : per);
-}
-
-void sg3_modulated_conv2d(sg3_generator *g, const sg3_layer *l,
-                          const float *xin, const float *dcoefs, float *out) {
-  const sg3_layer_config *L = l->cfg;
-  const int k = L->conv_kernel;
-  const int wp = L->in_size + 2 * (k - 1), n = L->in_size + k - 1;
-  if (l->winograd) {
-    const int tn = (n + 3) / 4;
+void sg3_modulated_conv2d(const sg3_exec *ex, const sg3_conv *c, int in_size,
+                          int pad, const float *xin, const float *dcoefs,
+                          float *out) {
+  const int k = c->kernel, wp = in_size + 2 * pad, n = wp - k + 1;
+  if (c->winograd) {
     sg3_wino w = {
         .xin = xin,
-        .xplane = sg3_xin_plane(l),
-        .oplane = sg3_conv_plane(l),
+        .xplane = sg3_conv_in_plane(c, in_size, pad),
+        .oplane = sg3_conv_out_plane(c, in_size, pad),
         .wp = wp,
-        .cin = l->cin_pad,
-        .cout = l->cout_pad,
+        .cin = c->cin_pad,
+        .cout = c->cout_pad,
         .n = n,
-        .tn = tn,
-        .chunk =
-            sg3_wino_chunk(tn * tn, g->simd->mr, sg3_pool_threads(g->pool)),
-        .u = l->wpack,
+        .tn = (n + 3) / 4,
+        .u = c->wpack,
         .scale = dcoefs,
-        .bias = l->bias_pad,
+        .bias = c->bias_pad,
         .out = out,
-        .scratch = g->scratch,
     };
-    wino_ctx ctx = {g->simd, &w};
-    sg3_pool_run(g->pool, (tn * tn + w.chunk - 1) / w.chunk, wino_task, &ctx);
+    sg3_run_wino(ex, &w);
     return;
   }
-  ptrdiff_t tap[k * k];
+  /* The k*k taps are pixel offsets into the padded input. */
+  ptrdiff_t tap[SG3_MAX_KERNEL * SG3_MAX_KERNEL];
   for (int ky = 0; ky < k; ky++)
     for (int kx = 0; kx < k; kx++)
       tap[ky * k + kx] = (ptrdiff_t)(ky * wp + kx) * SG3_CBLOCK;
@@ -123,15 +187,15 @@ void sg3_modulated_conv2d(sg3_generator *g, const sg3_layer *l,
       .a = xin,
       .tap = tap,
       .ntaps = k * k,
-      .kblocks = l->cin_pad / SG3_CBLOCK,
-      .aplane = sg3_xin_plane(l),
-      .b = l->wpack,
-      .nout = l->cout_pad,
+      .kblocks = c->cin_pad / SG3_CBLOCK,
+      .aplane = sg3_conv_in_plane(c, in_size, pad),
+      .b = c->wpack,
+      .nout = c->cout_pad,
       .c = out,
-      .cplane = sg3_conv_plane(l),
+      .cplane = sg3_conv_out_plane(c, in_size, pad),
       .scale = dcoefs,
-      .bias = l->bias_pad,
+      .bias = c->bias_pad,
       .m = n * wp,
   };
-  sg3_run_gemm(g, &gemm);
+  sg3_run_gemm(ex, &gemm);
 }

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "ops/ops.h"
+#include "stylegan3/stylegan3.h"
 
 /* c = a @ b for 3x3 row-major float32 matrices. */
 static void matmul3(const float *a, const float *b, float *c) {
@@ -24,8 +24,19 @@ static float base_coord(int i, int n) {
   return v * (float)(n - 1) / (float)n;
 }
 
-void sg3_synthesis_input_features(const sg3_model *m, const float *w0,
-                                  const float *user, float *tab, float *feat) {
+size_t sg3_input_plane(const sg3_config *cfg) {
+  return ((size_t)cfg->input_size * cfg->input_size + SG3_GEMM_SLACK) *
+         SG3_CBLOCK;
+}
+
+size_t sg3_input_tab_floats(const sg3_config *cfg) {
+  size_t Cp = sg3_cpad(cfg->input_channels);
+  return 4 * (size_t)cfg->input_size * Cp + 4 * Cp;
+}
+
+void sg3_synthesis_input_features(const sg3_stylegan3 *m, const sg3_simd *simd,
+                                  const float *w0, const float *user,
+                                  float *tab, float *feat) {
   const sg3_config *cfg = &m->cfg;
   const int C = cfg->input_channels, S = cfg->input_size, Cp = sg3_cpad(C);
   const float sr = (float)cfg->input_sampling_rate;
@@ -33,7 +44,7 @@ void sg3_synthesis_input_features(const sg3_model *m, const float *w0,
 
   /* Learned transform t = (r_c, r_s, t_x, t_y), rotation normalised. */
   float t[4];
-  sg3_fully_connected(&m->input_affine, w0, t, 0);
+  sg3_fully_connected(simd, &m->input_affine, w0, t, 0);
   float norm = sqrtf(t[0] * t[0] + t[1] * t[1]);
   for (int i = 0; i < 4; i++)
     t[i] /= norm;

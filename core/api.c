@@ -1,0 +1,191 @@
+/* The public calls that run a generator: the mapping and synthesis steps,
+ * and requests (one frame from its description) on top of them. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "generator.h"
+#include "walk.h"
+
+sg3_status sg3_mapping(sg3_generator *g, const double *z, const float *c,
+                       float psi, int cutoff, float *ws, char **error) {
+  sg3_error_begin();
+  const sg3_model *m = g->model;
+  int rc = 0;
+  if (!z || !ws)
+    rc = sg3_set_error(error, "sg3_mapping: z and ws are required");
+  else if (!isfinite(psi))
+    rc = sg3_set_error(error, "truncation psi must be a finite number");
+  else if (m->c_dim > 0 && !c)
+    rc = sg3_set_error(error,
+                       "the model is conditional (%d classes): a class "
+                       "label is required",
+                       m->c_dim);
+  if (!rc)
+    sg3_generator_mapping(g, z, c, psi, cutoff, ws);
+  return sg3_error_end(rc, SG3_ERR_INVALID_ARGUMENT);
+}
+
+static int synthesis(sg3_generator *g, const float *ws,
+                     const sg3_synthesis_args *args, float *img, char **error) {
+  if (!ws || !img)
+    return sg3_set_error(error, "synthesis: ws and img are required");
+  if (!g->ex.scratch)
+    return sg3_fail(error, SG3_ERR_NO_MEMORY,
+                    "the generator has no threads (sg3_generator_set_threads "
+                    "failed)");
+  return g->model->family->synthesis(g, ws, args, img, error);
+}
+
+sg3_status sg3_synthesis(sg3_generator *g, const float *ws,
+                         const float *transform, float *img, char **error) {
+  sg3_error_begin();
+  sg3_synthesis_args args = {.transform = transform,
+                             .noise_mode = SG3_NOISE_CONST};
+  return sg3_error_end(synthesis(g, ws, &args, img, error),
+                       SG3_ERR_INVALID_ARGUMENT);
+}
+
+void sg3_request_init(sg3_request *r) {
+  memset(r, 0, sizeof *r);
+  r->source = SG3_LATENT_SEED;
+  r->class_index = -1;
+  r->psi = 1.0f;
+  r->cutoff = -1;
+  r->noise_mode = SG3_NOISE_CONST;
+}
+
+/* The label for a request's class: one-hot in g->label, the caller's
+ * vector, or NULL for unconditional models (which ignore the class, as
+ * gen_images.py does). */
+static int request_label(sg3_generator *g, const sg3_request *r,
+                         const float **label, char **error) {
+  const sg3_model *m = g->model;
+  *label = NULL;
+  if (m->c_dim == 0)
+    return 0;
+  if (r->label) {
+    for (int i = 0; i < m->c_dim; i++)
+      if (!isfinite(r->label[i]))
+        return sg3_set_error(error, "the class label is not finite");
+    *label = r->label;
+    return 0;
+  }
+  if (r->class_index < 0)
+    return sg3_set_error(error,
+                         "the model is conditional (%d classes): a class is "
+                         "required",
+                         m->c_dim);
+  if (r->class_index >= m->c_dim)
+    return sg3_set_error(error,
+                         "class %d is out of range: the model has classes 0 "
+                         "to %d",
+                         r->class_index, m->c_dim - 1);
+  memset(g->label, 0, sizeof(float) * (size_t)m->c_dim);
+  g->label[r->class_index] = 1.0f;
+  *label = g->label;
+  return 0;
+}
+
+static int finite_floats(const float *x, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(x[i]))
+      return 0;
+  return 1;
+}
+
+int sg3_request_compute_ws(sg3_generator *g, const sg3_request *r, float *ws,
+                           char **error) {
+  const sg3_model *m = g->model;
+  const size_t d = (size_t)m->num_ws * m->w_dim;
+  switch (r->source) {
+  case SG3_LATENT_SEED:
+  case SG3_LATENT_Z: {
+    const float *label;
+    if (!isfinite(r->psi))
+      return sg3_set_error(error, "truncation psi must be a finite number");
+    if (request_label(g, r, &label, error))
+      return -1;
+    const double *z = r->z;
+    if (r->source == SG3_LATENT_SEED) {
+      sg3_z_from_seed(r->seed, g->z, m->z_dim);
+      z = g->z;
+    } else if (!z) {
+      return sg3_set_error(error, "SG3_LATENT_Z needs z");
+    } else {
+      for (int i = 0; i < m->z_dim; i++)
+        if (!isfinite(z[i]))
+          return sg3_set_error(error, "z is not finite");
+    }
+    sg3_generator_mapping(g, z, label, r->psi, r->cutoff, ws);
+    return 0;
+  }
+  case SG3_LATENT_WS:
+    if (!r->ws || (r->ws_rows != 1 && r->ws_rows != m->num_ws))
+      return sg3_set_error(error,
+                           "ws must be given as 1 or %d rows of %d (got %d "
+                           "rows)",
+                           m->num_ws, m->w_dim, r->ws ? r->ws_rows : 0);
+    if (!finite_floats(r->ws, (size_t)r->ws_rows * m->w_dim))
+      return sg3_set_error(error, "ws are not finite");
+    for (int i = 0; i < m->num_ws; i++)
+      memcpy(ws + (size_t)i * m->w_dim,
+             r->ws + (r->ws_rows == 1 ? 0 : (size_t)i * m->w_dim),
+             sizeof(float) * (size_t)m->w_dim);
+    return 0;
+  case SG3_LATENT_WALK:
+    if (!r->walk || sg3_walk_size(r->walk) != d)
+      return sg3_set_error(error, "the walk is not one of this model's");
+    if (!isfinite(r->walk_position))
+      return sg3_set_error(error, "the walk position is not finite");
+    sg3_walk_eval(r->walk, r->walk_position, ws);
+    return 0;
+  }
+  return sg3_set_error(error, "unknown latent source %d", (int)r->source);
+}
+
+sg3_status sg3_request_ws(sg3_generator *g, const sg3_request *r, float *ws,
+                          char **error) {
+  sg3_error_begin();
+  int rc = !r || !ws ? sg3_set_error(error, "sg3_request_ws: no request or ws")
+                     : sg3_request_compute_ws(g, r, ws, error);
+  return sg3_error_end(rc, SG3_ERR_INVALID_ARGUMENT);
+}
+
+static int render(sg3_generator *g, const sg3_request *r,
+                  sg3_pixel_format format, void *pixels, char **error) {
+  const sg3_model *m = g->model;
+  if (!r || !pixels)
+    return sg3_set_error(error, "sg3_render: no request or pixels");
+  if (format != SG3_PIXELS_F32_CHW && format != SG3_PIXELS_U8_HWC)
+    return sg3_set_error(error, "unknown pixel format %d", (int)format);
+  if (!isfinite(r->translate_x) || !isfinite(r->translate_y) ||
+      !isfinite(r->rotate))
+    return sg3_set_error(error, "translate and rotate must be finite");
+  if (r->noise_mode != SG3_NOISE_CONST && r->noise_mode != SG3_NOISE_NONE &&
+      r->noise_mode != SG3_NOISE_RANDOM)
+    return sg3_set_error(error, "unknown noise mode %d", (int)r->noise_mode);
+  if (sg3_request_compute_ws(g, r, g->ws, error))
+    return -1;
+  /* As gen_images.py: the transform is always set, identity by default. */
+  float transform[9];
+  sg3_make_transform(r->translate_x, r->translate_y, r->rotate, transform);
+  sg3_synthesis_args args = {.transform = transform,
+                             .noise_mode = r->noise_mode,
+                             .noise_seed = r->noise_seed};
+  float *img = format == SG3_PIXELS_F32_CHW ? pixels : g->img;
+  if (synthesis(g, g->ws, &args, img, error))
+    return -1;
+  if (format == SG3_PIXELS_U8_HWC)
+    sg3_image_to_u8(img, m->img_channels, m->img_resolution, m->img_resolution,
+                    pixels);
+  return 0;
+}
+
+sg3_status sg3_render(sg3_generator *g, const sg3_request *r,
+                      sg3_pixel_format format, void *pixels, char **error) {
+  sg3_error_begin();
+  return sg3_error_end(render(g, r, format, pixels, error),
+                       SG3_ERR_INVALID_ARGUMENT);
+}

@@ -1,0 +1,52 @@
+/* A network family: how a model of that family is built from its tensors,
+ * what per-frame state its generators need, and its synthesis network.
+ * The mapping network is shared by every family (mapping.h); a new family
+ * is one table like sg3_family_stylegan3 and its files (see
+ * docs/architecture.md). */
+#ifndef SG3_FAMILY_H
+#define SG3_FAMILY_H
+
+#include "io/tensors.h"
+#include "ops/kernels.h"
+#include "sg3.h"
+
+/* What synthesis takes besides ws. */
+typedef struct {
+  const float *transform; /* 3x3 inverse matrix; NULL = the stored one */
+  sg3_noise_mode noise_mode;
+  uint32_t noise_seed;
+} sg3_synthesis_args;
+
+typedef struct {
+  const char *name; /* as sg3_model_info.family and the safetensors format */
+  /* Parses init_kwargs and builds m->net and m->mapping from m->tensors;
+   * sets m->z_dim ... m->img_channels and m->flops. */
+  int (*build)(sg3_model *m, const sg3_load_options *options, char **error);
+  void (*free)(sg3_model *m);
+  /* Fills the family-specific fields of the info (config, architecture,
+   * layers, ...); the common ones are filled already. */
+  void (*get_info)(const sg3_model *m, sg3_model_info *info);
+  /* Random tensors for init_kwargs (sg3_model_new_random). */
+  int (*random)(const char *init_kwargs, uint64_t seed, sg3_tensor_set *set,
+                char **error);
+
+  /* Generators: the floats of per-thread scratch the synthesis needs; the
+   * per-generator state (g->net_state) and its stages for profiling. */
+  size_t (*scratch_floats)(const sg3_model *m, const sg3_simd *simd,
+                           int nthreads);
+  int (*generator_init)(sg3_generator *g, char **error);
+  void (*generator_free)(sg3_generator *g);
+  int (*num_stages)(const sg3_model *m);
+  const char *(*stage_name)(const sg3_model *m, int stage);
+
+  /* The synthesis network: ws (num_ws x w_dim) to img (CHW). */
+  int (*synthesis)(sg3_generator *g, const float *ws,
+                   const sg3_synthesis_args *args, float *img, char **error);
+} sg3_family;
+
+extern const sg3_family sg3_family_stylegan3;
+
+/* The family of that name, or NULL. */
+const sg3_family *sg3_family_find(const char *name);
+
+#endif
