@@ -45,6 +45,7 @@ typedef struct {
 } sg3_family;
 
 extern const sg3_family sg3_family_stylegan3;
+extern const sg3_family sg3_family_stylegan2;
 
 /* The family of that name, or NULL. */
 const sg3_family *sg3_family_find(const char *name);

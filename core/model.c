@@ -20,7 +20,8 @@ int sg3_model_winograd(const sg3_model *m) {
 }
 
 const sg3_family *sg3_family_find(const char *name) {
-  static const sg3_family *const families[] = {&sg3_family_stylegan3};
+  static const sg3_family *const families[] = {&sg3_family_stylegan3,
+                                               &sg3_family_stylegan2};
   for (size_t i = 0; name && i < sizeof families / sizeof *families; i++)
     if (!strcmp(families[i]->name, name))
       return families[i];

@@ -26,9 +26,7 @@ static double max_abs_diff(const float *a, const float *b, size_t n) {
 
 typedef struct {
   const char *dir;
-  double worst;
-  char worst_name[64];
-  int missing;
+  int seen; /* layer files compared */
 } layer_ctx;
 
 static void on_layer(void *user, int index, const char *name, const float *x,
@@ -40,10 +38,9 @@ static void on_layer(void *user, int index, const char *name, const float *x,
   else
     snprintf(path, sizeof path, "%s/layer_%s.npy", ctx->dir, name);
   npy_array a;
-  if (npy_read(path, &a, err, sizeof err)) {
-    ctx->missing++;
-    return;
-  }
+  if (npy_read(path, &a, err, sizeof err))
+    return; /* the reference has no file for this layer */
+  ctx->seen++;
   size_t n = (size_t)c * h * w;
   int shape_ok = a.numel == n && !strcmp(a.dtype, "<f4");
   double d = shape_ok ? max_abs_diff(x, a.data, n) : INFINITY;
@@ -92,6 +89,12 @@ static void run_case(JsonObject *cs, const char *root, sg3_model *m) {
   }
   if (json_object_has_member(cs, "rotate"))
     rot = json_object_get_double_member(cs, "rotate");
+  sg3_noise_mode noise = SG3_NOISE_CONST;
+  if (json_object_has_member(cs, "noise_mode")) {
+    const char *nm = json_object_get_string_member(cs, "noise_mode");
+    noise = !strcmp(nm, "none") ? SG3_NOISE_NONE : SG3_NOISE_CONST;
+    check(!strcmp(nm, "none") || !strcmp(nm, "const"), "noise_mode %s", nm);
+  }
   printf("# case %s\n", dir);
 
   double *z = calloc((size_t)info.z_dim, sizeof *z);
@@ -132,13 +135,32 @@ static void run_case(JsonObject *cs, const char *root, sg3_model *m) {
     check(0, "%s", err);
   }
 
+  /* Every layer file of the case must be compared. */
+  int layer_files = 0;
+  GDir *gd = g_dir_open(dir, 0, NULL);
+  for (const char *f; gd && (f = g_dir_read_name(gd));)
+    layer_files += g_str_has_prefix(f, "layer_") && g_str_has_suffix(f, ".npy");
+  if (gd)
+    g_dir_close(gd);
   layer_ctx lctx = {.dir = dir};
   sg3_generator_set_layer_callback(g, on_layer, &lctx);
-  float transform[9];
-  sg3_make_transform(tx, ty, rot, transform);
+  /* As gen_images.py: synthesis of these ws with the transform and noise
+   * mode of the case. */
+  sg3_request req;
+  sg3_request_init(&req);
+  req.source = SG3_LATENT_WS;
+  req.ws = ws;
+  req.ws_rows = info.num_ws;
+  req.translate_x = tx;
+  req.translate_y = ty;
+  req.rotate = rot;
+  req.noise_mode = noise;
   error = NULL;
-  check(sg3_synthesis(g, ws, transform, img, &error) == 0, "synthesis");
+  check(sg3_render(g, &req, SG3_PIXELS_F32_CHW, img, &error) == 0,
+        "synthesis%s%s", error ? ": " : "", error ? error : "");
   free(error);
+  check(lctx.seen == layer_files, "%d of %d layer files compared", lctx.seen,
+        layer_files);
 
   snprintf(path, sizeof path, "%s/img.npy", dir);
   if (npy_read(path, &a, err, sizeof err) == 0) {

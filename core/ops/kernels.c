@@ -62,3 +62,7 @@ size_t sg3_filter_scratch(const sg3_filter_plan *p) {
 size_t sg3_wino_scratch(int chunk, int mr, int cin, int cout) {
   return (size_t)36 * (chunk + mr) * ((size_t)cin + cout);
 }
+
+size_t sg3_upfir_scratch(int size, int taps) {
+  return ((size_t)size + taps) * SG3_CBLOCK;
+}

@@ -26,8 +26,21 @@ static inline int sg3_cpad(int c) {
   return (c + SG3_CBLOCK - 1) / SG3_CBLOCK * SG3_CBLOCK;
 }
 
+/* What may follow a convolution's scale and bias (StyleGAN2's layers: the
+ * noise input, then bias_act): noise[p] added to every channel of output
+ * pixel p (p indexes the output as its pixels do), leaky ReLU (slope)
+ * times gain when `act`, clamping to +-clamp when clamp >= 0, then
+ * residual (laid out as the output, at the same offsets) added. */
+typedef struct {
+  const float *noise;    /* NULL: none */
+  const float *residual; /* NULL: none */
+  float slope, gain, clamp;
+  int act;
+} sg3_epilogue;
+
 /* c[p, o] = sum_{t, i} a[tap[t] + (i / 16) * aplane + p * 16 + i % 16] *
- * b[t, i, o] for pixels p < m, then times scale[o] plus bias[o] (either may
+ * in_scale[i] * b[t, i, o] for pixels p < m (in_scale may be NULL), then
+ * times scale[o] plus bias[o] (either may be NULL), then the epilogue (may
  * be NULL); c[p, o] is at c[(o / 16) * cplane + p * 16 + o % 16]. In a
  * convolution p indexes the padded input's pixels, so its taps are plain
  * pixel offsets (tap[t] = 16 * (ky * pitch + kx)) and there is no im2col.
@@ -43,6 +56,8 @@ typedef struct {
   float *c;
   size_t cplane;
   const float *scale, *bias;
+  const float *in_scale;
+  const sg3_epilogue *epi;
   int m, mc;
   float **scratch; /* per thread: sg3_gemm_pack floats */
 } sg3_gemm;
@@ -56,17 +71,20 @@ static inline size_t sg3_gemm_pack(int mc, int mr, int ntaps, int kblocks) {
  * A^T [(G g G^T) . (B^T d B)] A, so a tile costs 36 products per channel
  * pair instead of 144 (the 36 element-wise products of a batch of tiles
  * are 36 GEMMs over channels). Same input (xin, padded by 2, row pitch wp)
- * and output (out, pitch wp, n x n valid pixels, times scale plus bias) as
- * the direct GEMM. u is G g G^T packed as [36][cout/16][cin][16]. Tasks
- * are runs of `chunk` tiles (row-major over tn x tn tiles); each thread
- * needs sg3_wino_scratch floats. Reads up to SG3_WINO_ROWS_PAST rows past
- * the padded input, which must hold finite values. */
+ * and output (out, pitch wp, n x n valid pixels, times scale plus bias, then
+ * the epilogue) as the direct GEMM, and the same input scale. u is G g G^T
+ * packed as [36][cout/16][cin][16]. Tasks are runs of `chunk` tiles (row-major
+ * over tn x tn tiles); each thread needs sg3_wino_scratch floats. Reads up to
+ * SG3_WINO_ROWS_PAST rows past the padded input, which must hold finite values.
+ */
 #define SG3_WINO_ROWS_PAST 4
 typedef struct {
   const float *xin;
   size_t xplane, oplane;
   int wp, cin, cout, n, tn, chunk;
   const float *u, *scale, *bias;
+  const float *in_scale;
+  const sg3_epilogue *epi;
   float *out;
   float **scratch; /* per thread */
 } sg3_wino;
@@ -115,12 +133,39 @@ typedef struct {
 
 size_t sg3_filter_scratch(const sg3_filter_plan *p);
 
+/* The FIR after a transposed convolution of stride 2 (conv2d_resample with
+ * up = 2), then the epilogue: the transposed convolution's output t
+ * ((2n + 1) x (2n + 1) samples) is given as its four phases, t[2 qy + py]
+ * [2 qx + px] at ph[2 py + px] + b * ph_plane + qy * ph_rs + 16 qx; output
+ * pixel (y, x) of the size x size result is sum_{i, j} f[i] f[j] t[y + i -
+ * pad][x + j - pad] (f flipped, with its gain; t is zero outside), plus
+ * bias, then the epilogue (noise indexed y * noise_rs + x; no residual),
+ * stored at out + b * out_plane + y * out_rs + 16 x. Tasks are (block,
+ * strip of rows) pairs; each thread needs sg3_upfir_scratch floats. */
+#define SG3_UPFIR_MAX_TAPS 16
+typedef struct {
+  const float *ph[4];
+  size_t ph_plane, ph_rs;
+  int n, size, taps, pad;
+  const float *f;
+  const float *bias;
+  sg3_epilogue epi;
+  size_t noise_rs;
+  float *out;
+  size_t out_plane, out_rs;
+  int nblocks, nstrips;
+  float **scratch; /* per thread */
+} sg3_upfir;
+
+size_t sg3_upfir_scratch(int size, int taps);
+
 typedef struct {
   const char *name;
   int mr; /* pixels per GEMM micro-tile */
   void (*gemm_task)(const sg3_gemm *g, int task, int thread);
   void (*filter_task)(const sg3_filter *f, int task, int thread);
   void (*wino_task)(const sg3_wino *w, int task, int thread);
+  void (*upfir_task)(const sg3_upfir *u, int task, int thread);
   /* y[o] = sum_i w[o * in + i] x[i] for o < out. */
   void (*matvec)(const float *w, const float *x, float *y, int out, int in);
 } sg3_simd;

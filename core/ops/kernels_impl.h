@@ -51,6 +51,38 @@ INLINE v16 vmin(v16 a, v16 b) {
 }
 #endif
 
+/* ---- Epilogues (sg3_epilogue) ---------------------------------------- */
+
+typedef struct {
+  v16 slope, gain, lo, hi;
+  int act, clamp;
+  const float *noise, *residual;
+} epi_params;
+
+INLINE epi_params epi_load(const sg3_epilogue *e) {
+  epi_params p = {splat(e->slope), splat(e->gain), splat(-e->clamp),
+                  splat(e->clamp), e->act,         e->clamp >= 0,
+                  e->noise,        e->residual};
+  return p;
+}
+
+/* Output pixel `pix` at float offset `off` from the output's base: the
+ * noise, then the bias, then bias_act's activation, gain and clamp, then
+ * the residual. */
+INLINE v16 epi_apply(v16 v, const epi_params *e, size_t pix, size_t off,
+                     v16 bias) {
+  if (e->noise)
+    v += splat(e->noise[pix]);
+  v += bias;
+  if (e->act)
+    v = vmax(v, v * e->slope) * e->gain;
+  if (e->clamp)
+    v = vmin(vmax(v, e->lo), e->hi);
+  if (e->residual)
+    v += ld(e->residual + off);
+  return v;
+}
+
 /* ---- GEMM ---------------------------------------------------------------
  * Weights are packed at load, a task's activations when it starts (the
  * convolution taps are pixel offsets, so packing is a few memcpy per
@@ -90,9 +122,13 @@ INLINE void tile(const sg3_gemm *g, const float *packed, int p0, int panel,
       }
     }
   }
+  epi_params ep;
+  if (g->epi && (mode & TILE_FINISH))
+    ep = epi_load(g->epi);
 #pragma GCC unroll 4
   for (int j = 0; j < np; j++) {
-    float *c = g->c + (size_t)(panel + j) * g->cplane + (size_t)p0 * 16;
+    const size_t coff = (size_t)(panel + j) * g->cplane + (size_t)p0 * 16;
+    float *c = g->c + coff;
     v16 sc = g->scale ? ld(g->scale + (panel + j) * 16) : splat(1);
     v16 bi = g->bias ? ld(g->bias + (panel + j) * 16) : splat(0);
 #pragma GCC unroll 16
@@ -103,7 +139,9 @@ INLINE void tile(const sg3_gemm *g, const float *packed, int p0, int panel,
       if (mode & TILE_FINISH) {
         if (g->scale)
           v *= sc;
-        if (g->bias)
+        if (g->epi)
+          v = epi_apply(v, &ep, (size_t)p0 + r, coff + (size_t)r * 16, bi);
+        else if (g->bias)
           v += bi;
       }
       st(c + r * 16, v);
@@ -134,11 +172,19 @@ static void gemm_run(const sg3_gemm *g, int task, float *packed, int copy) {
   if (copy)
     for (int p = p0; p < p1; p += SG3_MR) {
       float *dst = packed + (size_t)(p - p0) * nseg * 16;
-      for (int s = 0; s < nseg; s++)
-        memcpy(dst + (size_t)s * SG3_MR * 16,
-               g->a + g->tap[s / kb] + (size_t)(s % kb) * g->aplane +
-                   (size_t)p * 16,
-               SG3_MR * 16 * sizeof(float));
+      for (int s = 0; s < nseg; s++) {
+        const float *src = g->a + g->tap[s / kb] +
+                           (size_t)(s % kb) * g->aplane + (size_t)p * 16;
+        float *d = dst + (size_t)s * SG3_MR * 16;
+        if (g->in_scale) {
+          const v16 sv = ld(g->in_scale + (s % kb) * 16);
+#pragma GCC unroll 16
+          for (int r = 0; r < SG3_MR; r++)
+            st(d + r * 16, ld(src + r * 16) * sv);
+        } else {
+          memcpy(d, src, SG3_MR * 16 * sizeof(float));
+        }
+      }
     }
   int panel = 0;
   for (; panel + SG3_NP <= npanels; panel += SG3_NP)
@@ -199,6 +245,7 @@ static void FN(wino_task)(const sg3_wino *w, int task, int thread) {
     for (int cb = 0; cb < cin / 16; cb++) {
       const float *src = base + cb * w->xplane;
       float *v = vt + (size_t)cb * SG3_MR * 16;
+      const v16 sv = w->in_scale ? ld(w->in_scale + cb * 16) : splat(1);
       v16 cols[6][6]; /* [b][a] = (B^T d)[a][b] */
 #pragma GCC unroll 6
       for (int b = 0; b < 6; b++) {
@@ -217,7 +264,8 @@ static void FN(wino_task)(const sg3_wino *w, int task, int thread) {
         wino_in6(d, r);
 #pragma GCC unroll 6
         for (int b = 0; b < 6; b++)
-          st(v + (size_t)(a * 6 + b) * vs * (cin / 16), r[b]);
+          st(v + (size_t)(a * 6 + b) * vs * (cin / 16),
+             w->in_scale ? r[b] * sv : r[b]);
       }
     }
   }
@@ -236,7 +284,11 @@ static void FN(wino_task)(const sg3_wino *w, int task, int thread) {
     };
     gemm_run(&g, 0, V + (size_t)xi * vs * (cin / 16), 0);
   }
-  /* Output transform, then the demodulation scale and the bias. */
+  /* Output transform, then the demodulation scale, the bias and the
+   * epilogue. */
+  epi_params ep;
+  if (w->epi)
+    ep = epi_load(w->epi);
   for (int t = t0; t < t1; t++) {
     const int ty = t / tn, tx = t % tn;
     const int ni = n - ty * 4 < 4 ? n - ty * 4 : 4;
@@ -265,9 +317,18 @@ static void FN(wino_task)(const sg3_wino *w, int task, int thread) {
         if (j >= nj)
           continue;
 #pragma GCC unroll 4
-        for (int i = 0; i < 4; i++)
-          if (i < ni)
-            st(dst + ((size_t)i * wp + j) * 16, y[i] * sc + bi);
+        for (int i = 0; i < 4; i++) {
+          if (i >= ni)
+            continue;
+          v16 v;
+          if (w->epi) {
+            const size_t pix = ((size_t)ty * 4 + i) * wp + (size_t)tx * 4 + j;
+            v = epi_apply(y[i] * sc, &ep, pix, ob * w->oplane + pix * 16, bi);
+          } else {
+            v = y[i] * sc + bi;
+          }
+          st(dst + ((size_t)i * wp + j) * 16, v);
+        }
       }
     }
   }
@@ -554,6 +615,131 @@ static void FN(filter_task)(const sg3_filter *f, int task, int thread) {
   }
 }
 
+/* ---- The FIR after a stride-2 transposed convolution (sg3_upfir) --------
+ * One block of 16 channels and a strip of output rows: each output row is
+ * the vertical FIR of the phase rows it needs, interleaved into a row of
+ * the transposed convolution's columns, then the horizontal FIR, the bias
+ * and the epilogue. */
+
+/* acc = sum_k f[k] rows[k][q] for 16-channel pixels q. */
+INLINE void upfir_column(const float *const *rows, const float *f, const int T,
+                         int q0, int q1, float *dst, int dstep) {
+  int q = q0;
+  for (; q + PX <= q1; q += PX) {
+    v16 acc[PX];
+#pragma GCC unroll 4
+    for (int p = 0; p < PX; p++)
+      acc[p] = ld(rows[0] + (size_t)(q + p) * 16) * f[0];
+#pragma GCC unroll 16
+    for (int k = 1; k < T; k++)
+#pragma GCC unroll 4
+      for (int p = 0; p < PX; p++)
+        acc[p] += ld(rows[k] + (size_t)(q + p) * 16) * f[k];
+#pragma GCC unroll 4
+    for (int p = 0; p < PX; p++)
+      st(dst + (size_t)(q + p - q0) * dstep * 16, acc[p]);
+  }
+  for (; q < q1; q++) {
+    v16 acc = ld(rows[0] + (size_t)q * 16) * f[0];
+    for (int k = 1; k < T; k++)
+      acc += ld(rows[k] + (size_t)q * 16) * f[k];
+    st(dst + (size_t)(q - q0) * dstep * 16, acc);
+  }
+}
+
+static void upfir_vertical(const float *const *rows, const float *f, int T,
+                           int q0, int q1, float *dst, int dstep) {
+  if (T == 4)
+    upfir_column(rows, f, 4, q0, q1, dst, dstep);
+  else
+    upfir_column(rows, f, T, q0, q1, dst, dstep);
+}
+
+/* out[x] = epilogue(sum_k f[k] vin[x + k] + bias) for x < S. */
+INLINE void upfir_row(const float *vin, const float *f, const int T, int S,
+                      v16 bi, const epi_params *ep, const float *noise,
+                      float *out) {
+  int x = 0;
+  for (; x + PX <= S; x += PX) {
+    v16 acc[PX];
+#pragma GCC unroll 4
+    for (int p = 0; p < PX; p++)
+      acc[p] = ld(vin + (size_t)(x + p) * 16) * f[0];
+#pragma GCC unroll 16
+    for (int k = 1; k < T; k++)
+#pragma GCC unroll 4
+      for (int p = 0; p < PX; p++)
+        acc[p] += ld(vin + (size_t)(x + p + k) * 16) * f[k];
+#pragma GCC unroll 4
+    for (int p = 0; p < PX; p++) {
+      v16 v = acc[p];
+      if (noise)
+        v += splat(noise[x + p]);
+      st(out + (size_t)(x + p) * 16, epi_apply(v, ep, 0, 0, bi));
+    }
+  }
+  for (; x < S; x++) {
+    v16 acc = ld(vin + (size_t)x * 16) * f[0];
+    for (int k = 1; k < T; k++)
+      acc += ld(vin + (size_t)(x + k) * 16) * f[k];
+    v16 v = acc;
+    if (noise)
+      v += splat(noise[x]);
+    st(out + (size_t)x * 16, epi_apply(v, ep, 0, 0, bi));
+  }
+}
+
+static void FN(upfir_task)(const sg3_upfir *u, int task, int thread) {
+  const int blk = task % u->nblocks, strip = task / u->nblocks;
+  const int S = u->size, n = u->n, T = u->taps, pad = u->pad;
+  const int y0 = (int)((long)S * strip / u->nstrips);
+  const int y1 = (int)((long)S * (strip + 1) / u->nstrips);
+  const int W = S + T - 1; /* columns x' = i - pad of the vertical pass */
+  float *vin = u->scratch[thread];
+  const v16 bi = ld(u->bias + blk * 16), zero = {0};
+  /* The noise is added here (its row changes), the rest by epi_apply. */
+  epi_params ep = epi_load(&u->epi);
+  ep.noise = NULL;
+  ep.residual = NULL;
+  for (int y = y0; y < y1; y++) {
+    const float *re[SG3_UPFIR_MAX_TAPS], *ro[SG3_UPFIR_MAX_TAPS];
+    float fk[SG3_UPFIR_MAX_TAPS];
+    int nk = 0;
+    for (int k = 0; k < T; k++) {
+      const int r = y + k - pad; /* a row of t */
+      if (r < 0 || r > 2 * n)
+        continue;
+      const size_t off = blk * u->ph_plane + (size_t)(r >> 1) * u->ph_rs;
+      re[nk] = u->ph[2 * (r & 1)] + off;
+      ro[nk] = u->ph[2 * (r & 1) + 1] + off;
+      fk[nk++] = u->f[k];
+    }
+    /* Columns x' < 0 and x' > 2n are zeros; even x' = 2q come from the
+     * px = 0 phases (q <= n), odd ones from px = 1 (q < n). */
+    for (int i = 0; i < W; i++) {
+      const int xp = i - pad;
+      if (nk == 0 || xp < 0 || xp > 2 * n)
+        st(vin + (size_t)i * 16, zero);
+    }
+    if (nk > 0) {
+      /* x' = 2q + par at i = x' + pad < W (pad >= 0). */
+      int qe = n + 1 < (W - 1 - pad) / 2 + 1 ? n + 1 : (W - 1 - pad) / 2 + 1;
+      int qo = n < (W - 2 - pad) / 2 + 1 ? n : (W - 2 - pad) / 2 + 1;
+      if (qe > 0)
+        upfir_vertical(re, fk, nk, 0, qe, vin + (size_t)pad * 16, 2);
+      if (qo > 0)
+        upfir_vertical(ro, fk, nk, 0, qo, vin + (size_t)(pad + 1) * 16, 2);
+    }
+    float *out = u->out + blk * u->out_plane + (size_t)y * u->out_rs;
+    const float *noise =
+        u->epi.noise ? u->epi.noise + (size_t)y * u->noise_rs : NULL;
+    if (T == 4)
+      upfir_row(vin, u->f, 4, S, bi, &ep, noise, out);
+    else
+      upfir_row(vin, u->f, T, S, bi, &ep, noise, out);
+  }
+}
+
 /* ---- Fully-connected layers ----------------------------------------------
  * y[o] = dot(w[o], x): 64 running sums per row. */
 static void FN(matvec)(const float *w, const float *x, float *y, int out,
@@ -589,4 +775,5 @@ const sg3_simd FN(sg3_simd) = {
     .gemm_task = FN(gemm_task),
     .filter_task = FN(filter_task),
     .wino_task = FN(wino_task),
+    .upfir_task = FN(upfir_task),
 };

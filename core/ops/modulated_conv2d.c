@@ -92,11 +92,89 @@ int sg3_conv_prepare(sg3_conv *c, const float *weight, const float *bias,
   return 0;
 }
 
+/* The taps of a stride-2 transposed convolution (out[y] = sum_m x[m]
+ * w[y - 2 m]) that meet output parity `par`, as (row offset into the
+ * input padded by 1, kernel index): even outputs y = 2q read x[q] w[0] +
+ * x[q - 1] w[2], odd ones x[q] w[1]. */
+static int phase_taps(int par, int *off, int *k) {
+  if (par) {
+    off[0] = 1, k[0] = 1;
+    return 1;
+  }
+  off[0] = 0, k[0] = 2;
+  off[1] = 1, k[1] = 0;
+  return 2;
+}
+
+int sg3_conv_prepare_up2(sg3_conv *c, const float *weight, const float *bias,
+                         int in, int out, int demodulate, const float *filter,
+                         int taps, char **error) {
+  memset(c, 0, sizeof *c);
+  if (taps < 1 || taps > SG3_UPFIR_MAX_TAPS)
+    return sg3_fail(error, SG3_ERR_UNSUPPORTED,
+                    "a %d-tap resample filter (1 to %d are supported)", taps,
+                    SG3_UPFIR_MAX_TAPS);
+  c->in_channels = in;
+  c->out_channels = out;
+  c->kernel = 3;
+  c->up = 2;
+  c->cin_pad = sg3_cpad(in);
+  c->cout_pad = sg3_cpad(out);
+  c->demodulate = demodulate;
+  c->style_gain = c->out_gain = 1.0f;
+  const size_t panel_k = (size_t)9 * c->cin_pad; /* all phases' taps */
+  c->wpack = calloc(panel_k * c->cout_pad, sizeof(float));
+  c->bias_pad = calloc((size_t)c->cout_pad, sizeof(float));
+  c->up_f = malloc((size_t)taps * sizeof(float));
+  if (demodulate)
+    c->weight_sq = malloc((size_t)in * out * sizeof(float));
+  if (!c->wpack || !c->bias_pad || !c->up_f || (demodulate && !c->weight_sq)) {
+    sg3_conv_free(c);
+    return sg3_oom(error, "the packed weights");
+  }
+  size_t off = 0;
+  for (int ph = 0; ph < 4; ph++) {
+    int oy[2], ky[2], ox[2], kx[2];
+    int ny = phase_taps(ph >> 1, oy, ky), nx = phase_taps(ph & 1, ox, kx);
+    const size_t K = (size_t)ny * nx * c->cin_pad;
+    c->phase_off[ph] = off;
+    for (int o = 0; o < out; o++) {
+      float *panel = c->wpack + off + (size_t)(o / SG3_CBLOCK) * K * SG3_CBLOCK;
+      for (int a = 0; a < ny; a++)
+        for (int b = 0; b < nx; b++) {
+          const int t = a * nx + b;
+          for (int i = 0; i < in; i++)
+            panel[((size_t)t * c->cin_pad + i) * SG3_CBLOCK + o % SG3_CBLOCK] =
+                weight[(((size_t)o * in + i) * 3 + ky[a]) * 3 + kx[b]];
+        }
+    }
+    off += K * c->cout_pad;
+  }
+  for (int o = 0; o < out; o++) {
+    for (int i = 0; demodulate && i < in; i++) {
+      const float *w = weight + ((size_t)o * in + i) * 9;
+      float s = 0;
+      for (int t = 0; t < 9; t++)
+        s += w[t] * w[t];
+      c->weight_sq[(size_t)o * in + i] = s;
+    }
+    c->bias_pad[o] = bias ? bias[o] : 0.0f;
+  }
+  /* upfirdn2d's FIR with gain up^2 = 4, 2 per axis, flipped; conv2d_resample
+   * pads the transposed convolution's output by (taps + 1) / 2 - 1. */
+  for (int t = 0; t < taps; t++)
+    c->up_f[t] = filter[taps - 1 - t] * 2.0f;
+  c->up_taps = taps;
+  c->up_pad = (taps + 1) / 2 - 1;
+  return 0;
+}
+
 void sg3_conv_free(sg3_conv *c) {
   free(c->wpack);
   free(c->weight_sq);
   free(c->bias_pad);
-  c->wpack = c->weight_sq = c->bias_pad = NULL;
+  free(c->up_f);
+  c->wpack = c->weight_sq = c->bias_pad = c->up_f = NULL;
 }
 
 int sg3_conv_rows_past(const sg3_conv *c) {
@@ -114,9 +192,20 @@ size_t sg3_conv_out_plane(const sg3_conv *c, int in_size, int pad) {
   return (n * wp + SG3_GEMM_SLACK) * SG3_CBLOCK;
 }
 
+size_t sg3_conv_phase_plane(int in_size) {
+  return ((size_t)(in_size + 1) * (in_size + 2) + SG3_GEMM_SLACK) * SG3_CBLOCK;
+}
+
 size_t sg3_conv_scratch(const sg3_conv *c, int in_size, int pad,
                         const sg3_simd *simd, int nthreads) {
   int k = c->kernel, wp = in_size + 2 * pad, n = wp - k + 1;
+  if (c->up) {
+    wp = in_size + 2;
+    int mc = sg3_gemm_mc((in_size + 1) * wp, simd->mr, nthreads);
+    size_t g = sg3_gemm_pack(mc, simd->mr, 4, c->cin_pad / SG3_CBLOCK);
+    size_t u = sg3_upfir_scratch(2 * in_size, c->up_taps);
+    return g > u ? g : u;
+  }
   if (c->winograd) {
     int tn = (n + 3) / 4;
     int chunk = sg3_wino_chunk(tn * tn, simd->mr, nthreads);
@@ -156,15 +245,17 @@ void sg3_modulation(const sg3_simd *simd, const sg3_conv *c,
     dcoefs[o] = 0;
 }
 
-void sg3_modulated_conv2d(const sg3_exec *ex, const sg3_conv *c, int in_size,
-                          int pad, const float *xin, const float *dcoefs,
-                          float *out) {
+void sg3_modulated_conv2d_ex(const sg3_exec *ex, const sg3_conv *c, int in_size,
+                             int pad, const float *xin, size_t xplane,
+                             const float *in_scale, const float *dcoefs,
+                             const sg3_epilogue *epi, float *out,
+                             size_t out_plane) {
   const int k = c->kernel, wp = in_size + 2 * pad, n = wp - k + 1;
   if (c->winograd) {
     sg3_wino w = {
         .xin = xin,
-        .xplane = sg3_conv_in_plane(c, in_size, pad),
-        .oplane = sg3_conv_out_plane(c, in_size, pad),
+        .xplane = xplane,
+        .oplane = out_plane,
         .wp = wp,
         .cin = c->cin_pad,
         .cout = c->cout_pad,
@@ -173,6 +264,8 @@ void sg3_modulated_conv2d(const sg3_exec *ex, const sg3_conv *c, int in_size,
         .u = c->wpack,
         .scale = dcoefs,
         .bias = c->bias_pad,
+        .in_scale = in_scale,
+        .epi = epi,
         .out = out,
     };
     sg3_run_wino(ex, &w);
@@ -188,14 +281,98 @@ void sg3_modulated_conv2d(const sg3_exec *ex, const sg3_conv *c, int in_size,
       .tap = tap,
       .ntaps = k * k,
       .kblocks = c->cin_pad / SG3_CBLOCK,
-      .aplane = sg3_conv_in_plane(c, in_size, pad),
+      .aplane = xplane,
       .b = c->wpack,
       .nout = c->cout_pad,
       .c = out,
-      .cplane = sg3_conv_out_plane(c, in_size, pad),
+      .cplane = out_plane,
       .scale = dcoefs,
       .bias = c->bias_pad,
+      .in_scale = in_scale,
+      .epi = epi,
       .m = n * wp,
   };
   sg3_run_gemm(ex, &gemm);
+}
+
+void sg3_modulated_conv2d(const sg3_exec *ex, const sg3_conv *c, int in_size,
+                          int pad, const float *xin, const float *dcoefs,
+                          float *out) {
+  sg3_modulated_conv2d_ex(ex, c, in_size, pad, xin,
+                          sg3_conv_in_plane(c, in_size, pad), NULL, dcoefs,
+                          NULL, out, sg3_conv_out_plane(c, in_size, pad));
+}
+
+typedef struct {
+  const sg3_simd *simd;
+  const sg3_upfir *u;
+} upfir_ctx;
+
+static void upfir_task(void *ctx, int task, int thread) {
+  const upfir_ctx *c = ctx;
+  c->simd->upfir_task(c->u, task, thread);
+}
+
+void sg3_modulated_conv2d_up2(const sg3_exec *ex, const sg3_conv *c,
+                              int in_size, const float *xin, size_t xplane,
+                              const float *in_scale, const float *dcoefs,
+                              float *phases, const sg3_epilogue *epi,
+                              size_t noise_rs, float *out, size_t out_plane,
+                              size_t out_rs) {
+  const int n = in_size, wp = n + 2, nbo = c->cout_pad / SG3_CBLOCK;
+  const size_t pplane = sg3_conv_phase_plane(n);
+  sg3_upfir u = {
+      .ph_plane = pplane,
+      .ph_rs = (size_t)wp * SG3_CBLOCK,
+      .n = n,
+      .size = 2 * n,
+      .taps = c->up_taps,
+      .pad = c->up_pad,
+      .f = c->up_f,
+      .bias = c->bias_pad,
+      .epi = {.clamp = -1},
+      .noise_rs = noise_rs,
+      .out = out,
+      .out_plane = out_plane,
+      .out_rs = out_rs,
+      .nblocks = nbo,
+      .scratch = ex->scratch,
+  };
+  if (epi)
+    u.epi = *epi;
+  /* The transposed convolution's phases: each a small direct convolution
+   * of the input padded by 1, demodulated (dcoefs) before the FIR as the
+   * official weights are. Even phases have n + 1 samples, odd ones n. */
+  for (int ph = 0; ph < 4; ph++) {
+    int oy[2], ky[2], ox[2], kx[2];
+    int ny = phase_taps(ph >> 1, oy, ky), nx = phase_taps(ph & 1, ox, kx);
+    ptrdiff_t tap[4];
+    for (int a = 0; a < ny; a++)
+      for (int b = 0; b < nx; b++)
+        tap[a * nx + b] = ((ptrdiff_t)oy[a] * wp + ox[b]) * SG3_CBLOCK;
+    float *t = phases + (size_t)ph * nbo * pplane;
+    u.ph[ph] = t;
+    sg3_gemm gemm = {
+        .a = xin,
+        .tap = tap,
+        .ntaps = ny * nx,
+        .kblocks = c->cin_pad / SG3_CBLOCK,
+        .aplane = xplane,
+        .b = c->wpack + c->phase_off[ph],
+        .nout = c->cout_pad,
+        .c = t,
+        .cplane = pplane,
+        .scale = dcoefs,
+        .in_scale = in_scale,
+        .m = (ph >> 1 ? n : n + 1) * wp,
+    };
+    sg3_run_gemm(ex, &gemm);
+  }
+  int strips = 1;
+  if (ex->nthreads > 1)
+    while (nbo * strips < 2 * ex->nthreads && strips * 8 < 2 * n)
+      strips++;
+  u.nstrips = strips;
+  upfir_ctx ctx = {ex->simd, &u};
+  sg3_pool_run(ex->pool, nbo * strips, upfir_task, &ctx);
 }

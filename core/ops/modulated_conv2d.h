@@ -32,6 +32,15 @@ typedef struct {
    * demodulation; NULL when not demodulating. */
   float *weight_sq;
   float *bias_pad; /* [cout_pad], zeros past out_channels */
+  /* StyleGAN2's upsampling layers (up = 2): conv2d_resample's transposed
+   * convolution of stride 2, as four phase convolutions of the input (2x2,
+   * 2x1, 1x2 and 1x1 taps of the 3x3 kernel; their packs follow each
+   * other in wpack at phase_off[]), then its FIR (up_f: `up_taps` taps,
+   * flipped, with the gain; output pixel y reads t[y + i - up_pad]). */
+  int up;
+  size_t phase_off[4];
+  float *up_f;
+  int up_taps, up_pad;
 } sg3_conv;
 
 /* weight [out, in, k, k] as stored; bias [out] (NULL = zeros). winograd is
@@ -40,13 +49,20 @@ int sg3_conv_prepare(sg3_conv *c, const float *weight, const float *bias,
                      int in, int out, int k, int demodulate, int prenormalize,
                      float style_gain, float out_gain, int winograd,
                      char **error);
+/* The same for an upsampling layer (k = 3, up = 2, padding 1, as
+ * SynthesisLayer with up = 2): `filter` is the resample filter's 1-D form
+ * (taps, normalised, the 2-D filter being its outer product with
+ * itself). */
+int sg3_conv_prepare_up2(sg3_conv *c, const float *weight, const float *bias,
+                         int in, int out, int demodulate, const float *filter,
+                         int taps, char **error);
 void sg3_conv_free(sg3_conv *c);
 
 /* Floats per block of the conv input and output planes (with the rows a
  * Winograd convolution reads past the input and the GEMM's slack). */
 size_t sg3_conv_in_plane(const sg3_conv *c, int in_size, int pad);
 size_t sg3_conv_out_plane(const sg3_conv *c, int in_size, int pad);
-/* Per-thread scratch floats the convolution needs. */
+/* Per-thread scratch floats the convolution needs (up = 2: pad 1). */
 size_t sg3_conv_scratch(const sg3_conv *c, int in_size, int pad,
                         const sg3_simd *simd, int nthreads);
 /* Rows past the padded input that the convolution reads (must be finite). */
@@ -62,5 +78,31 @@ void sg3_modulation(const sg3_simd *simd, const sg3_conv *c,
 void sg3_modulated_conv2d(const sg3_exec *ex, const sg3_conv *c, int in_size,
                           int pad, const float *xin, const float *dcoefs,
                           float *out);
+
+/* The general form: xin (planes xplane >= sg3_conv_in_plane floats apart)
+ * times in_scale (the s of sg3_modulation; NULL = already scaled), then the
+ * convolution, times dcoefs, the bias and the epilogue (NULL = none), into
+ * out, whose planes are out_plane floats (at least sg3_conv_out_plane)
+ * apart, with the row pitch of the input. */
+void sg3_modulated_conv2d_ex(const sg3_exec *ex, const sg3_conv *c, int in_size,
+                             int pad, const float *xin, size_t xplane,
+                             const float *in_scale, const float *dcoefs,
+                             const sg3_epilogue *epi, float *out,
+                             size_t out_plane);
+
+/* An upsampling layer (sg3_conv_prepare_up2): xin is in_size x in_size,
+ * zero-padded by 1 (pitch in_size + 2, planes xplane >= sg3_conv_in_plane
+ * (c, in_size, 1) floats apart); the four phases of the transposed convolution
+ * go to `phases` (4 planes of sg3_conv_phase_plane floats per block, in blocks
+ * of cout_pad); the 2 in_size x 2 in_size result, plus the bias, then the
+ * epilogue (noise indexed y * noise_rs + x; no residual), to out + b *
+ * out_plane + y * out_rs + 16 x. */
+size_t sg3_conv_phase_plane(int in_size);
+void sg3_modulated_conv2d_up2(const sg3_exec *ex, const sg3_conv *c,
+                              int in_size, const float *xin, size_t xplane,
+                              const float *in_scale, const float *dcoefs,
+                              float *phases, const sg3_epilogue *epi,
+                              size_t noise_rs, float *out, size_t out_plane,
+                              size_t out_rs);
 
 #endif

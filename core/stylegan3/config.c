@@ -1,53 +1,12 @@
 #include "stylegan3/config.h"
 
-#include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
-
-static int get_number(JsonNode *n, const char *key, double *out, char **error) {
-  if (!JSON_NODE_HOLDS_VALUE(n))
-    return sg3_set_error(error, "init_kwargs.%s is not a number", key);
-  GType t = json_node_get_value_type(n);
-  if (t == G_TYPE_INT64)
-    *out = (double)json_node_get_int(n);
-  else if (t == G_TYPE_DOUBLE)
-    *out = json_node_get_double(n);
-  else if (t == G_TYPE_BOOLEAN)
-    *out = json_node_get_boolean(n);
-  else
-    return sg3_set_error(error, "init_kwargs.%s is not a number", key);
-  if (!isfinite(*out))
-    return sg3_set_error(error, "init_kwargs.%s is not finite", key);
-  return 0;
-}
-
-static int get_int(JsonNode *n, const char *key, int lo, int hi, int *out,
-                   char **error) {
-  double v;
-  if (get_number(n, key, &v, error))
-    return -1;
-  if (v != floor(v) || v < lo || v > hi)
-    return sg3_set_error(error,
-                         "init_kwargs.%s = %g is out of range (an integer "
-                         "from %d to %d)",
-                         key, v, lo, hi);
-  *out = (int)v;
-  return 0;
-}
-
-static int get_real(JsonNode *n, const char *key, double lo, double hi,
-                    double *out, char **error) {
-  if (get_number(n, key, out, error))
-    return -1;
-  if (*out < lo || *out > hi)
-    return sg3_set_error(error, "init_kwargs.%s = %g is out of range [%g, %g]",
-                         key, *out, lo, hi);
-  return 0;
-}
+#include "kwargs.h"
 
 /* Keys that the official constructors accept but that do not change
  * inference on a CPU (fp16 is CUDA-only there, EMA betas are training-only). */
@@ -72,11 +31,11 @@ static int parse_mapping(JsonNode *node, sg3_config *c, char **error) {
     const char *k = l->data;
     JsonNode *v = json_object_get_member(o, k);
     if (!strcmp(k, "num_layers"))
-      rc = get_int(v, "mapping_kwargs.num_layers", 1, 64, &c->mapping_layers,
-                   error);
+      rc = sg3_kw_int(v, "mapping_kwargs.num_layers", 1, 64, &c->mapping_layers,
+                      error);
     else if (!strcmp(k, "lr_multiplier"))
-      rc = get_real(v, "mapping_kwargs.lr_multiplier", 1e-9, 1e9,
-                    &c->mapping_lr_multiplier, error);
+      rc = sg3_kw_real(v, "mapping_kwargs.lr_multiplier", 1e-9, 1e9,
+                       &c->mapping_lr_multiplier, error);
     else if (!ignored_key(k))
       rc = sg3_set_error(error, "unknown init_kwargs.mapping_kwargs key '%s'",
                          k);
@@ -87,54 +46,49 @@ static int parse_mapping(JsonNode *node, sg3_config *c, char **error) {
 
 static int parse_key(const char *k, JsonNode *v, sg3_config *c, char **error) {
   if (!strcmp(k, "z_dim"))
-    return get_int(v, k, 1, 1 << 16, &c->z_dim, error);
+    return sg3_kw_int(v, k, 1, 1 << 16, &c->z_dim, error);
   if (!strcmp(k, "c_dim"))
-    return get_int(v, k, 0, 1 << 16, &c->c_dim, error);
+    return sg3_kw_int(v, k, 0, 1 << 16, &c->c_dim, error);
   if (!strcmp(k, "w_dim"))
-    return get_int(v, k, 1, 1 << 16, &c->w_dim, error);
+    return sg3_kw_int(v, k, 1, 1 << 16, &c->w_dim, error);
   if (!strcmp(k, "img_resolution"))
-    return get_int(v, k, 4, 8192, &c->img_resolution, error);
+    return sg3_kw_int(v, k, 4, 8192, &c->img_resolution, error);
   if (!strcmp(k, "img_channels"))
-    return get_int(v, k, 1, 4, &c->img_channels, error);
+    return sg3_kw_int(v, k, 1, 4, &c->img_channels, error);
   if (!strcmp(k, "mapping_kwargs"))
     return parse_mapping(v, c, error);
   if (!strcmp(k, "channel_base"))
-    return get_real(v, k, 1, 1 << 24, &c->channel_base, error);
+    return sg3_kw_real(v, k, 1, 1 << 24, &c->channel_base, error);
   if (!strcmp(k, "channel_max"))
-    return get_real(v, k, 1, 1 << 14, &c->channel_max, error);
+    return sg3_kw_real(v, k, 1, 1 << 14, &c->channel_max, error);
   if (!strcmp(k, "num_layers"))
-    return get_int(v, k, 1, 64, &c->num_layers, error);
+    return sg3_kw_int(v, k, 1, 64, &c->num_layers, error);
   if (!strcmp(k, "num_critical"))
-    return get_int(v, k, 0, 64, &c->num_critical, error);
+    return sg3_kw_int(v, k, 0, 64, &c->num_critical, error);
   if (!strcmp(k, "first_cutoff"))
-    return get_real(v, k, 1e-3, 1e5, &c->first_cutoff, error);
+    return sg3_kw_real(v, k, 1e-3, 1e5, &c->first_cutoff, error);
   if (!strcmp(k, "first_stopband"))
-    return get_real(v, k, 1e-3, 1e5, &c->first_stopband, error);
+    return sg3_kw_real(v, k, 1e-3, 1e5, &c->first_stopband, error);
   if (!strcmp(k, "last_stopband_rel"))
-    return get_real(v, k, 1e-3, 1e3, &c->last_stopband_rel, error);
+    return sg3_kw_real(v, k, 1e-3, 1e3, &c->last_stopband_rel, error);
   if (!strcmp(k, "margin_size"))
-    return get_int(v, k, 0, 1024, &c->margin_size, error);
+    return sg3_kw_int(v, k, 0, 1024, &c->margin_size, error);
   if (!strcmp(k, "output_scale"))
-    return get_real(v, k, -1e9, 1e9, &c->output_scale, error);
+    return sg3_kw_real(v, k, -1e9, 1e9, &c->output_scale, error);
   if (!strcmp(k, "conv_kernel"))
-    return get_int(v, k, 1, 15, &c->conv_kernel, error);
+    return sg3_kw_int(v, k, 1, 15, &c->conv_kernel, error);
   if (!strcmp(k, "filter_size"))
-    return get_int(v, k, 1, 64, &c->filter_size, error);
+    return sg3_kw_int(v, k, 1, 64, &c->filter_size, error);
   if (!strcmp(k, "lrelu_upsampling"))
-    return get_int(v, k, 1, 16, &c->lrelu_upsampling, error);
-  if (!strcmp(k, "use_radial_filters")) {
-    double b;
-    if (get_number(v, k, &b, error))
-      return -1;
-    c->use_radial_filters = b != 0;
-    return 0;
-  }
+    return sg3_kw_int(v, k, 1, 16, &c->lrelu_upsampling, error);
+  if (!strcmp(k, "use_radial_filters"))
+    return sg3_kw_bool(v, k, &c->use_radial_filters, error);
   if (!strcmp(k, "conv_clamp")) {
     if (JSON_NODE_HOLDS_NULL(v)) {
       c->conv_clamp = -1;
       return 0;
     }
-    return get_real(v, k, 0, 1e30, &c->conv_clamp, error);
+    return sg3_kw_real(v, k, 0, 1e30, &c->conv_clamp, error);
   }
   if (ignored_key(k))
     return 0;
@@ -294,21 +248,10 @@ int sg3_config_parse(const char *json, sg3_config *c, char **error) {
   c->conv_clamp = 256;
 
   JsonParser *parser = json_parser_new();
-  GError *gerr = NULL;
   int rc = -1;
-  if (!json || !json_parser_load_from_data(parser, json, -1, &gerr)) {
-    sg3_set_error(error, "init_kwargs is not valid JSON%s%s", gerr ? ": " : "",
-                  gerr ? gerr->message : "");
-    if (gerr)
-      g_error_free(gerr);
+  JsonObject *o = sg3_kw_parse(parser, json, error);
+  if (!o)
     goto out;
-  }
-  JsonNode *root = json_parser_get_root(parser);
-  if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
-    sg3_set_error(error, "init_kwargs is not a JSON object");
-    goto out;
-  }
-  JsonObject *o = json_node_get_object(root);
   GList *members = json_object_get_members(o);
   int bad = 0;
   for (GList *l = members; l && !bad; l = l->next)
