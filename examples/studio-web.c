@@ -204,6 +204,12 @@ static void gatekeeper(SoupServer *server, SoupServerMessage *msg,
   }
 }
 
+/* json-glib gives strings as C strings: a name with an escaped NUL would be
+ * cut short ("good.pkl\u0000.txt" -> "good.pkl"), so refuse them. */
+static gboolean has_nul_escape(const char *d, gsize n) {
+  return memmem(d, n, "\\u0000", 6) != NULL;
+}
+
 static JsonNode *request_json(SoupServerMessage *msg, char **error) {
   SoupMessageBody *b = soup_server_message_get_request_body(msg);
   GBytes *bytes = soup_message_body_flatten(b);
@@ -214,6 +220,8 @@ static JsonNode *request_json(SoupServerMessage *msg, char **error) {
   JsonNode *root = NULL;
   if (n > STUDIO_MAX_BODY)
     *error = g_strdup("request body too large");
+  else if (has_nul_escape(d, n))
+    *error = g_strdup("a NUL character (\\u0000) in the JSON");
   else if (!n)
     *error = g_strdup("expected a JSON body");
   else if (!json_parser_load_from_data(p, d, (gssize)n, &err)) {
@@ -590,8 +598,9 @@ static void on_ws_message(SoupWebsocketConnection *conn, gint type,
   Studio *st = data;
   gsize n;
   const char *d = g_bytes_get_data(message, &n);
-  if (type != SOUP_WEBSOCKET_DATA_TEXT || n > STUDIO_MAX_WS_MESSAGE) {
-    ws_error(conn, NULL, "expected a JSON text message");
+  if (type != SOUP_WEBSOCKET_DATA_TEXT || n > STUDIO_MAX_WS_MESSAGE ||
+      has_nul_escape(d, n)) {
+    ws_error(conn, NULL, "expected a JSON text message (no \\u0000)");
     return;
   }
   JsonParser *p = json_parser_new();
@@ -710,6 +719,10 @@ gboolean studio_web_start(Studio *st, GError **error) {
   route(st, "/saves", handle_saves);
   route(st, "/stream.mjpg", handle_stream);
   soup_server_add_early_handler(st->server, "/ws", ws_gate, st, NULL);
+  /* No permessage-deflate: libsoup 3.2 checks the size limit on the
+   * compressed frame, so a small frame could inflate to any size. */
+  soup_server_remove_websocket_extension(st->server,
+                                         SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
   soup_server_add_websocket_handler(st->server, "/ws", NULL, NULL, handle_ws,
                                     st, NULL);
 

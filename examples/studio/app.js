@@ -137,7 +137,8 @@ function numericControl(p, row) {
   const num = el('input', { type: 'number', id: `ctl-${p.name}`, min: p.min, max: p.max,
     step: integer ? 1 : 'any', title: p.blurb });
   let range = null, dragging = false;
-  const step = () => integer ? 1 : (hi - lo) / 1000;
+  // a round step: 0.1 for rotate's 360, 0.001 for translate's 2
+  const step = () => integer ? 1 : 10 ** Math.floor(Math.log10((hi - lo) / 1000));
   if (slider) {
     range = el('input', { type: 'range', id: `ctl-${p.name}-range`, min: lo, max: hi,
       step: step(), title: p.blurb });
