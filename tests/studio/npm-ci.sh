@@ -5,6 +5,9 @@
 # tests drive Debian's /usr/bin/chromium.
 set -euo pipefail
 cd "$(dirname "$0")"
+# one npm ci at a time (tests may start together)
+exec 9>.npm-ci.lock
+flock 9
 stamp=node_modules/.sg3-lock.sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
