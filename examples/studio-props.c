@@ -23,16 +23,21 @@ static const char
 
 /* Slider ranges for the page where the GParamSpec's range is too wide for a
  * slider (translate is +-1e6). Only a hint: any value in the real range can
- * still be typed or sent. */
+ * still be typed or sent. The class slider gets 0 to classes-1 on the page
+ * when the element tells the number of classes (model-classes). */
 static const struct {
   const char *name;
   double min, max;
 } soft_ranges[] = {
-    {"translate-x", -1, 1},  {"translate-y", -1, 1},
-    {"rotate", -180, 180},   {"pan-x", -1, 1},
-    {"pan-y", -1, 1},        {"spin", -90, 90},
-    {"walk-frames", 1, 600}, {"seed", 0, 1000},
-    {"class", 0, 9},         {"truncation-cutoff", -1, 16},
+    {"translate-x", -1, 1},
+    {"translate-y", -1, 1},
+    {"rotate", -180, 180},
+    {"pan-x", -1, 1},
+    {"pan-y", -1, 1},
+    {"spin", -90, 90},
+    {"walk-frames", 1, 600},
+    {"seed", 0, 1000},
+    {"truncation-cutoff", -1, 16},
 };
 
 static gboolean is_array_spec(GParamSpec *p) {

@@ -139,9 +139,11 @@ function numericControl(p, row) {
   let range = null, dragging = false;
   // a round step: 0.1 for rotate's 360, 0.001 for translate's 2
   const step = () => integer ? 1 : 10 ** Math.floor(Math.log10((hi - lo) / 1000));
-  if (slider) {
-    range = el('input', { type: 'range', id: `ctl-${p.name}-range`, min: lo, max: hi,
-      step: step(), title: p.blurb });
+  // always made, shown only with a range a slider can span
+  range = el('input', { type: 'range', id: `ctl-${p.name}-range`, min: lo, max: hi,
+    step: step(), title: p.blurb });
+  range.hidden = !slider;
+  {
     range.addEventListener('pointerdown', () => { dragging = true; });
     window.addEventListener('pointerup', () => { dragging = false; });
     range.addEventListener('input', () => {
@@ -152,7 +154,7 @@ function numericControl(p, row) {
   const commit = () => {
     if (num.value === '' || !isFinite(+num.value)) return;
     const v = integer ? Math.round(+num.value) : +num.value;
-    if (range) range.value = v;
+    range.value = v;
     send(p.name, v);
   };
   num.addEventListener('change', commit);
@@ -161,6 +163,7 @@ function numericControl(p, row) {
     title: `default: ${p.default}` });
   reset.addEventListener('click', () => send(p.name, p.default));
   const box = el('div', { className: 'inputs' });
+  box.append(range);
   if (integer && !slider) {
     const dec = el('button', { textContent: '−', title: 'previous' });
     const inc = el('button', { textContent: '+', title: 'next' });
@@ -168,7 +171,6 @@ function numericControl(p, row) {
     inc.addEventListener('click', () => send(p.name, Math.min(p.max, (+num.value || 0) + 1)));
     box.append(dec, num, inc);
   } else {
-    if (range) box.append(range);
     box.append(num);
   }
   box.append(reset);
@@ -176,13 +178,14 @@ function numericControl(p, row) {
   return {
     set(v) {
       num.value = v;
-      if (range) range.value = v;
+      range.value = v;
     },
     busy: () => dragging || document.activeElement === num,
     setSoftRange(a, b) {
-      if (!range) return;
       lo = Math.max(p.min, a); hi = Math.min(p.max, b);
       range.min = lo; range.max = hi; range.step = step();
+      range.hidden = false;
+      range.value = num.value;
     },
   };
 }
