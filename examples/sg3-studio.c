@@ -467,16 +467,28 @@ static gboolean get_int_prop(Studio *st, const char *name, int *out) {
   return ok;
 }
 
-/* The w of the last rendered frame, from sg3src's last-ws (float32
- * little-endian [num_ws, w_dim]), as a numpy .npy of shape [1, num_ws,
- * w_dim]: what the official projector stores as projected_w.npz's 'w'. */
-gboolean studio_save_w(Studio *st, char **name, int *code, char **error) {
+/* The w of the last rendered frame, from sg3src's last-ws (float32 in the
+ * machine's byte order, [num_ws, w_dim]), as a little-endian numpy .npy of
+ * shape [1, num_ws, w_dim]: what the official projector stores as
+ * projected_w.npz's 'w'. */
+/* last-ws alone is not enough: its bytes are num_ws * w_dim floats, and the
+ * .npy needs the two. */
+gboolean studio_can_save_w(Studio *st) {
   GParamSpec *p = g_object_class_find_property(st->src_class, "last-ws");
-  if (!p || G_PARAM_SPEC_VALUE_TYPE(p) != G_TYPE_BYTES) {
+  int n;
+  return p && G_PARAM_SPEC_VALUE_TYPE(p) == G_TYPE_BYTES &&
+         (p->flags & G_PARAM_READABLE) &&
+         get_int_prop(st, "model-num-ws", &n) &&
+         get_int_prop(st, "model-w-dim", &n);
+}
+
+gboolean studio_save_w(Studio *st, char **name, int *code, char **error) {
+  if (!studio_can_save_w(st)) {
     *code = 501;
-    *error = g_strdup_printf("%s has no last-ws property: this build of the "
-                             "element cannot give the w of a frame",
-                             st->element);
+    *error = g_strdup_printf(
+        "%s cannot give the w of a frame: it needs the properties last-ws "
+        "(GBytes), model-num-ws and model-w-dim (int)",
+        st->element);
     return FALSE;
   }
   int num_ws = 0, w_dim = 0;
@@ -489,7 +501,7 @@ gboolean studio_save_w(Studio *st, char **name, int *code, char **error) {
     if (ws)
       g_bytes_unref(ws);
     *code = 503;
-    *error = g_strdup("no w yet (or model-num-ws / model-w-dim missing)");
+    *error = g_strdup("no w yet: no frame rendered");
     return FALSE;
   }
   *name = save_name(st, "npy");

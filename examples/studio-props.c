@@ -695,9 +695,7 @@ JsonNode *studio_info_json(Studio *st) {
   json_object_set_string_member(o, "model", *name ? name : "(built in)");
   g_free(name);
   g_free(path);
-  GParamSpec *lw = g_object_class_find_property(st->src_class, "last-ws");
-  json_object_set_boolean_member(
-      o, "save_w", lw && G_PARAM_SPEC_VALUE_TYPE(lw) == G_TYPE_BYTES);
+  json_object_set_boolean_member(o, "save_w", studio_can_save_w(st));
   JsonNode *n = json_node_new(JSON_NODE_OBJECT);
   json_node_take_object(n, o);
   return n;

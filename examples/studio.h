@@ -118,6 +118,7 @@ void studio_log_client(Studio *st, const char *level, const char *fmt, ...)
 GBytes *studio_frame_png(Studio *st, char **error);
 gboolean studio_save_png(Studio *st, char **name, int *code, char **error);
 gboolean studio_save_w(Studio *st, char **name, int *code, char **error);
+gboolean studio_can_save_w(Studio *st); /* last-ws, model-num-ws, -w-dim */
 JsonNode *studio_stats_json(Studio *st);
 
 /* studio-web.c */

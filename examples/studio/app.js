@@ -101,7 +101,7 @@ function applyInfo(i) {
   const sw = $('save-w');
   sw.disabled = !i.save_w;
   sw.title = i.save_w ? 'Save the w of the current frame as .npy [1, num_ws, w_dim]'
-    : `${i.element} has no last-ws property: saving w needs a newer element`;
+    : `${i.element} cannot give the w of a frame (it needs the properties last-ws, model-num-ws, model-w-dim)`;
   // A conditional model's class slider spans its classes.
   const cls = controls.get('class');
   if (cls && cls.setSoftRange && i.classes > 0) cls.setSoftRange(0, i.classes - 1);

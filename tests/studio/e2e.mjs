@@ -179,10 +179,10 @@ check((await pngRaw(savedPath)).equals(await pngRaw(ref2)), 'the saved PNG is th
 check(fs.readdirSync(saveDir).every((f) => !f.startsWith('.')), 'no temporary files left in the save folder');
 const info = await getJSON(base, '/api/info');
 if (!info.save_w) {
-  check(await a.isDisabled('#save-w'), 'save w is disabled: the element has no last-ws property');
+  check(await a.isDisabled('#save-w'), 'save w is disabled: the element lacks last-ws, model-num-ws or model-w-dim');
   const r = await request(base, '/api/save/w', { method: 'POST', headers: { 'Content-Length': 0 } });
-  check(r.status === 501, 'POST /api/save/w answers 501 without last-ws');
-  note('SKIP: the .npy content check (sg3src has no last-ws property yet)');
+  check(r.status === 501, 'POST /api/save/w answers 501 without them');
+  note('SKIP: the .npy content check (sg3src lacks last-ws, model-num-ws or model-w-dim)');
 } else {
   await a.click('#save-w');
   await a.waitForFunction(() => /\.npy$/.test(document.querySelector('#saved a')?.textContent || ''));
