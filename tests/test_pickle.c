@@ -5,9 +5,12 @@
  *
  * Usage: test_pickle [A.pkl A.safetensors]... [--damage A.pkl]...
  *                    [--bad FILE]... [--bad-dir DIR]...
+ *                    [--refuse FILE MESSAGE]... [--loads FILE]...
  * Pairs are compared tensor by tensor; --damage pickles are truncated,
  * flipped and given huge lengths; --bad files (fuzzer finds) must load or
- * fail cleanly. Hand-made hostile pickles are always tried. */
+ * fail cleanly; --refuse files must fail with a message containing
+ * MESSAGE; --loads files must load. Hand-made hostile pickles are always
+ * tried. */
 #include <glib.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
@@ -392,8 +395,8 @@ static void crafted(void) {
   str(&w, "G_ema");
   persistent(&w, "Generator", "# placeholder", state_sg2_generator);
   op(&w, 's');
-  expect_error(&w, "training.networks_stylegan2.Generator",
-               "StyleGAN2 persistent Generator");
+  expect_error(&w, "G_ema has no _init_kwargs dict",
+               "StyleGAN2 persistent Generator without its kwargs");
 
   begin(&w);
   op(&w, '}');
@@ -404,8 +407,20 @@ static void crafted(void) {
   op(&w, '}');
   op(&w, 'b'); /* BUILD with an empty __dict__ */
   op(&w, 's');
-  expect_error(&w, "training.networks_stylegan2.Generator",
-               "StyleGAN2 plain Generator");
+  expect_error(&w, "G_ema has no _init_kwargs dict",
+               "StyleGAN2 plain Generator without its kwargs");
+
+  begin(&w);
+  op(&w, '}');
+  str(&w, "G_ema");
+  global(&w, "training.networks_stylegan2", "Discriminator");
+  op(&w, ')');
+  op(&w, 0x81);
+  op(&w, '}');
+  op(&w, 'b');
+  op(&w, 's');
+  expect_error(&w, "training.networks_stylegan2.Discriminator; only",
+               "a plain Discriminator as G_ema");
 
   begin(&w);
   op(&w, '}');
@@ -547,6 +562,40 @@ static void bad_file(const char *path) {
   g_free(data);
 }
 
+/* A file that must be refused with a message containing `needle`. */
+static void refused(const char *path, const char *needle) {
+  uint8_t *data;
+  size_t size;
+  if (read_file(path, &data, &size)) {
+    check(0, "read %s", path);
+    return;
+  }
+  char *msg = NULL;
+  int rc = try_load(data, size, 0, &msg);
+  check(rc == 0 && msg && strstr(msg, needle), "%s refused: %s", path,
+        msg ? msg : "(loaded)");
+  free(msg);
+  g_free(data);
+}
+
+static void loads(const char *path) {
+  uint8_t *data;
+  size_t size;
+  if (read_file(path, &data, &size)) {
+    check(0, "read %s", path);
+    return;
+  }
+  sg3_tensor_set s;
+  sg3_tensor_set_init(&s);
+  char *err = NULL;
+  int rc = sg3_pickle_read(data, size, path, &s, &err);
+  check(rc == 0 && s.n > 0, "%s loads (%zu tensors)%s%s", path, s.n,
+        err ? ": " : "", err ? err : "");
+  free(err);
+  sg3_tensor_set_clear(&s);
+  g_free(data);
+}
+
 static gint by_name(gconstpointer a, gconstpointer b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
@@ -576,6 +625,11 @@ int main(int argc, char **argv) {
       bad_file(argv[++i]);
     } else if (strcmp(argv[i], "--bad-dir") == 0 && i + 1 < argc) {
       bad_dir(argv[++i]);
+    } else if (strcmp(argv[i], "--refuse") == 0 && i + 2 < argc) {
+      refused(argv[i + 1], argv[i + 2]);
+      i += 2;
+    } else if (strcmp(argv[i], "--loads") == 0 && i + 1 < argc) {
+      loads(argv[++i]);
     } else if (strcmp(argv[i], "--damage") == 0 && i + 1 < argc) {
       damage(argv[++i]);
     } else if (i + 1 < argc && argv[i][0] != '-') {
@@ -584,7 +638,8 @@ int main(int argc, char **argv) {
     } else {
       fprintf(stderr,
               "usage: %s [A.pkl A.safetensors]... [--damage A.pkl]... "
-              "[--bad FILE]... [--bad-dir DIR]...\n",
+              "[--bad FILE]... [--bad-dir DIR]... [--refuse FILE MESSAGE]... "
+              "[--loads FILE]...\n",
               argv[0]);
       return 2;
     }

@@ -1,7 +1,9 @@
-/* NVIDIA's StyleGAN3 network pickles (torch_utils.persistence objects) read
- * without Python: run the pickle into a pk_obj graph (pickle_vm.c), find
- * G_ema, check that it is a StyleGAN3 generator, and copy its parameters and
- * buffers out as float32 under their state_dict() names. Storages stay
+/* NVIDIA's network pickles (torch_utils.persistence objects) read without
+ * Python: run the pickle into a pk_obj graph (pickle_vm.c), find G_ema,
+ * check that it is a StyleGAN3 or StyleGAN2 generator (of NVlabs/stylegan3
+ * or stylegan2-ada-pytorch), and copy its parameters and buffers out as
+ * float32 under their state_dict() names. TensorFlow pickles go to
+ * pickle_tf.c. Storages stay
  * slices of the input until a G_ema tensor needs them, so D and G cost
  * nothing but their small object graph. */
 #include <glib.h>
@@ -11,6 +13,7 @@
 
 #include "error.h"
 #include "io/pickle_json.h"
+#include "io/pickle_tf.h"
 #include "io/pickle_vm.h"
 #include "io/tensors.h"
 
@@ -22,6 +25,18 @@
 #define MAX_DICT_ITEMS 4096 /* duplicate-key checks are O(n^2) */
 
 #define SG3_CLASS "training.networks_stylegan3.Generator"
+#define SUPPORTED                                                              \
+  "StyleGAN3 and StyleGAN2 generators (training.networks_stylegan3, "          \
+  "training.networks_stylegan2 or stylegan2-ada-pytorch's training.networks)"
+
+/* The generators: the family and, for StyleGAN2, which repository's
+ * constructor (their defaults differ). */
+typedef enum {
+  FLAVOUR_NONE,
+  FLAVOUR_STYLEGAN3,
+  FLAVOUR_STYLEGAN2,     /* NVlabs/stylegan3 training/networks_stylegan2.py */
+  FLAVOUR_STYLEGAN2_ADA, /* stylegan2-ada-pytorch training/networks.py */
+} flavour;
 
 typedef struct {
   pk_vm *vm;
@@ -102,27 +117,40 @@ static int src_contains(const pk_obj *src, const char *needle) {
          memmem(src->u.s.p, src->u.s.n, needle, strlen(needle));
 }
 
-/* A persistent object only names its class ('Generator'); its module is
- * known from the source it carries, or, when that is a placeholder, from the
- * layers: StyleGAN3 synthesis starts with a SynthesisInput, StyleGAN2 (and
- * StyleGAN2-ADA) with SynthesisBlock 'b4'. */
-static const char *generator_flavour(const module_view *g) {
-  const pk_obj *syn = submodule(g, "synthesis");
-  module_view s;
-  if (syn && as_module(syn, &s) == 0) {
-    if (module_named(submodule(&s, "input"), "SynthesisInput"))
-      return "stylegan3";
-    if (module_named(submodule(&s, "b4"), "SynthesisBlock"))
-      return "stylegan2";
-  }
-  if (src_contains(g->module_src, "class SynthesisInput"))
-    return "stylegan3";
-  if (src_contains(g->module_src, "class SynthesisBlock"))
-    return "stylegan2";
-  return NULL;
+/* StyleGAN2 (NVlabs/stylegan3) or StyleGAN2-ADA: stylegan3's SynthesisBlock
+ * has the attribute fused_modconv_default, stylegan2-ada's does not. */
+static flavour stylegan2_repo(const module_view *block) {
+  return pk_dict_get(block->state, "fused_modconv_default")
+             ? FLAVOUR_STYLEGAN2
+             : FLAVOUR_STYLEGAN2_ADA;
 }
 
-static int check_generator(const pk_obj *g, module_view *m, char **error) {
+/* A persistent object only names its class ('Generator'); its module is
+ * known from the layers: StyleGAN3 synthesis starts with a SynthesisInput,
+ * StyleGAN2 (and StyleGAN2-ADA) with SynthesisBlock 'b4'; or from the source
+ * it carries when the layers say nothing. */
+static flavour generator_flavour(const module_view *g) {
+  const pk_obj *syn = submodule(g, "synthesis");
+  module_view s, b4;
+  if (syn && as_module(syn, &s) == 0) {
+    if (module_named(submodule(&s, "input"), "SynthesisInput"))
+      return FLAVOUR_STYLEGAN3;
+    const pk_obj *b = submodule(&s, "b4");
+    if (module_named(b, "SynthesisBlock") && as_module(b, &b4) == 0)
+      return stylegan2_repo(&b4);
+  }
+  if (src_contains(g->module_src, "class SynthesisInput"))
+    return FLAVOUR_STYLEGAN3;
+  if (src_contains(g->module_src, "class SynthesisBlock"))
+    return src_contains(g->module_src, "fused_modconv_default")
+               ? FLAVOUR_STYLEGAN2
+               : FLAVOUR_STYLEGAN2_ADA;
+  return FLAVOUR_NONE;
+}
+
+static int check_generator(const pk_obj *g, module_view *m, flavour *fl,
+                           char **error) {
+  *fl = FLAVOUR_NONE;
   if (as_module(g, m)) {
     char a[PK_SHOW_SIZE], b[PK_SHOW_SIZE];
     if (g->type == PK_INSTANCE && g->u.inst.cls &&
@@ -132,8 +160,8 @@ static int check_generator(const pk_obj *g, module_view *m, char **error) {
                            pk_show(g->u.inst.cls->u.global.module, a, sizeof a),
                            pk_show(g->u.inst.cls->u.global.name, b, sizeof b));
     return sg3_fail(error, SG3_ERR_UNSUPPORTED,
-                    "G_ema is a %s, not a network; only StyleGAN3 "
-                    "generators (" SG3_CLASS ") are supported",
+                    "G_ema is a %s, not a network; only " SUPPORTED
+                    " are supported",
                     pk_type_name(g));
   }
   char found[300], a[PK_SHOW_SIZE], b[PK_SHOW_SIZE];
@@ -141,23 +169,24 @@ static int check_generator(const pk_obj *g, module_view *m, char **error) {
     snprintf(found, sizeof found, "%s.%s", pk_show(m->module, a, sizeof a),
              pk_show(m->name, b, sizeof b));
     if (strcmp(found, SG3_CLASS) == 0)
+      *fl = FLAVOUR_STYLEGAN3;
+    else if (strcmp(found, "training.networks_stylegan2.Generator") == 0)
+      *fl = FLAVOUR_STYLEGAN2;
+    else if (strcmp(found, "training.networks.Generator") == 0)
+      *fl = FLAVOUR_STYLEGAN2_ADA;
+    if (*fl != FLAVOUR_NONE)
       return 0;
   } else {
-    const char *flavour =
-        pk_slice_eq(m->name, "Generator") ? generator_flavour(m) : NULL;
-    if (flavour && strcmp(flavour, "stylegan3") == 0)
+    if (pk_slice_eq(m->name, "Generator"))
+      *fl = generator_flavour(m);
+    if (*fl != FLAVOUR_NONE)
       return 0;
-    if (flavour)
-      snprintf(found, sizeof found, "training.networks_%s.Generator", flavour);
-    else
-      snprintf(found, sizeof found,
-               "persistent '%s' of an unknown network module",
-               pk_show(m->name, b, sizeof b));
+    snprintf(found, sizeof found,
+             "persistent '%s' of an unknown network module",
+             pk_show(m->name, b, sizeof b));
   }
   return sg3_fail(error, SG3_ERR_UNSUPPORTED,
-                  "G_ema is a %s; only StyleGAN3 generators "
-                  "(" SG3_CLASS ") are supported",
-                  found);
+                  "G_ema is a %s; only " SUPPORTED " are supported", found);
 }
 
 /* ---- tensors ---- */
@@ -380,12 +409,84 @@ out:
 
 /* ---- init_kwargs ---- */
 
+static pk_obj *new_str(pk_vm *vm, const char *lit) {
+  pk_obj *o = pk_new(vm, PK_STR);
+  if (o) {
+    o->u.s.p = (const uint8_t *)lit;
+    o->u.s.n = strlen(lit);
+  }
+  return o;
+}
+
+static int push_item(pk_vm *vm, pk_obj *dict, const char *key, pk_obj *v) {
+  pk_obj *k = new_str(vm, key);
+  return !k || !v || pk_seq_push(vm, dict, k) || pk_seq_push(vm, dict, v) ? -1
+                                                                          : 0;
+}
+
+/* The entries of a dict (or None) pushed into `dst`. */
+static int push_all(pk_vm *vm, pk_obj *dst, const pk_obj *src, const char *what,
+                    char **error) {
+  if (!src || src->type == PK_NONE)
+    return 0;
+  if (src->type != PK_DICT)
+    return sg3_set_error(error, "G_ema's %s is a %s, not a dict", what,
+                         pk_type_name(src));
+  for (size_t i = 0; i < src->u.seq.n; i++)
+    if (pk_seq_push(vm, dst, src->u.seq.v[i]))
+      return -1;
+  return 0;
+}
+
+/* stylegan2-ada-pytorch's Generator(..., mapping_kwargs={},
+ * synthesis_kwargs={}) as the equivalent networks_stylegan2.Generator's
+ * arguments (what safetensors record): synthesis_kwargs merged into the
+ * top level, and the defaults in which the two repositories differ made
+ * explicit (SynthesisBlock conv_clamp None, SynthesisNetwork num_fp16_res 0,
+ * MappingNetwork w_avg_beta 0.995). */
+static pk_obj *stylegan2_ada_kwargs(pk_vm *vm, const pk_obj *kw, char **error) {
+  pk_obj *out = pk_new(vm, PK_DICT), *mapping = pk_new(vm, PK_DICT);
+  if (!out || !mapping)
+    return NULL;
+  const pk_obj *syn = pk_dict_get(kw, "synthesis_kwargs");
+  const pk_obj *map = pk_dict_get(kw, "mapping_kwargs");
+  for (size_t i = 0; i < kw->u.seq.n; i += 2) {
+    const pk_obj *k = kw->u.seq.v[i];
+    if (pk_is_str(k, "synthesis_kwargs") || pk_is_str(k, "mapping_kwargs"))
+      continue;
+    if (pk_seq_push(vm, out, kw->u.seq.v[i]) ||
+        pk_seq_push(vm, out, kw->u.seq.v[i + 1]))
+      return NULL;
+  }
+  if (push_all(vm, out, syn, "synthesis_kwargs", error) ||
+      push_all(vm, mapping, map, "mapping_kwargs", error))
+    return NULL;
+  if (!pk_dict_get(out, "conv_clamp") &&
+      push_item(vm, out, "conv_clamp", pk_new(vm, PK_NONE)))
+    return NULL;
+  if (!pk_dict_get(out, "num_fp16_res")) {
+    pk_obj *zero = pk_new(vm, PK_INT);
+    if (push_item(vm, out, "num_fp16_res", zero))
+      return NULL;
+  }
+  if (!pk_dict_get(mapping, "w_avg_beta")) {
+    pk_obj *beta = pk_new(vm, PK_FLOAT);
+    if (beta)
+      beta->u.f = 0.995;
+    if (push_item(vm, mapping, "w_avg_beta", beta))
+      return NULL;
+  }
+  return push_item(vm, out, "mapping_kwargs", mapping) ? NULL : out;
+}
+
 /* _init_kwargs, plus any positional _init_args under the names of
  * Generator.__init__'s parameters, as JSON. */
-static char *init_kwargs_json(pk_vm *vm, const module_view *m, char **error) {
-  static const char *const params[] = {"z_dim",        "c_dim",
-                                       "w_dim",        "img_resolution",
-                                       "img_channels", "mapping_kwargs"};
+static char *init_kwargs_json(pk_vm *vm, const module_view *m, flavour fl,
+                              char **error) {
+  static const char *const params[] = {
+      "z_dim",        "c_dim",          "w_dim",           "img_resolution",
+      "img_channels", "mapping_kwargs", "synthesis_kwargs"};
+  const size_t nparams = fl == FLAVOUR_STYLEGAN2_ADA ? 7 : 6;
   const pk_obj *kw = pk_dict_get(m->state, "_init_kwargs");
   const pk_obj *args = pk_dict_get(m->state, "_init_args");
   if (!kw || kw->type != PK_DICT) {
@@ -403,32 +504,30 @@ static char *init_kwargs_json(pk_vm *vm, const module_view *m, char **error) {
     }
     nargs = args->u.seq.n;
   }
-  if (!nargs)
-    return pk_to_json(kw, error);
-  if (nargs > sizeof params / sizeof *params) {
+  if (nargs > nparams) {
     sg3_set_error(error, "G_ema has %zu positional init arguments", nargs);
     return NULL;
   }
-  pk_obj *all = pk_new(vm, PK_DICT);
-  if (!all)
-    return NULL;
-  for (size_t i = 0; i < nargs; i++) {
-    if (pk_dict_get(kw, params[i])) {
-      sg3_set_error(error, "G_ema gets %s both positionally and by name",
-                    params[i]);
+  pk_obj *all = (pk_obj *)kw;
+  if (nargs) {
+    if (!(all = pk_new(vm, PK_DICT)))
       return NULL;
+    for (size_t i = 0; i < nargs; i++) {
+      if (pk_dict_get(kw, params[i])) {
+        sg3_set_error(error, "G_ema gets %s both positionally and by name",
+                      params[i]);
+        return NULL;
+      }
+      if (push_item(vm, all, params[i], args->u.seq.v[i]))
+        return NULL;
     }
-    pk_obj *key = pk_new(vm, PK_STR);
-    if (!key)
-      return NULL;
-    key->u.s.p = (const uint8_t *)params[i];
-    key->u.s.n = strlen(params[i]);
-    if (pk_seq_push(vm, all, key) || pk_seq_push(vm, all, args->u.seq.v[i]))
-      return NULL;
+    for (size_t i = 0; i < kw->u.seq.n; i++)
+      if (pk_seq_push(vm, all, kw->u.seq.v[i]))
+        return NULL;
   }
-  for (size_t i = 0; i < kw->u.seq.n; i++)
-    if (pk_seq_push(vm, all, kw->u.seq.v[i]))
-      return NULL;
+  if (fl == FLAVOUR_STYLEGAN2_ADA &&
+      !(all = stylegan2_ada_kwargs(vm, all, error)))
+    return NULL;
   return pk_to_json(all, error);
 }
 
@@ -439,14 +538,6 @@ static int find_g_ema(const pk_obj *root, const pk_obj **g, char **error) {
     *g = root; /* a bare network pickled on its own */
     return 0;
   }
-  if (root->type == PK_TUPLE && root->u.seq.n == 3 &&
-      root->u.seq.v[0]->type == PK_INSTANCE &&
-      pk_is_global(root->u.seq.v[0]->u.inst.cls, "dnnlib.tflib.network",
-                   "Network"))
-    return sg3_fail(error, SG3_ERR_UNSUPPORTED,
-                    "this is a TensorFlow (StyleGAN/StyleGAN2) network "
-                    "pickle; only StyleGAN3 PyTorch pickles are "
-                    "supported");
   if (root->type != PK_DICT)
     return sg3_set_error(error,
                          "the pickle holds a %s, not a dict with 'G_ema'",
@@ -469,20 +560,23 @@ static int find_g_ema(const pk_obj *root, const pk_obj **g, char **error) {
 
 static int extract(pk_vm *vm, const pk_obj *root, size_t file_size,
                    sg3_tensor_set *set, char **error) {
-  const pk_obj *g = NULL;
-  module_view m;
-  if (find_g_ema(root, &g, error) || check_generator(g, &m, error))
-    return -1;
-  if (!(set->init_kwargs = init_kwargs_json(vm, &m, error)))
-    return -1;
-  if (!(set->family = strdup("stylegan3")))
-    return sg3_oom(error, NULL);
   /* A legitimate file stores every G_ema element; float16 doubles, and
    * stride-0 views may add a little. Anything beyond is a hostile file. */
-  walker w = {.vm = vm,
-              .set = set,
-              .error = error,
-              .max_out_bytes = 4 * (uint64_t)file_size + (64u << 20)};
+  const uint64_t max_out_bytes = 4 * (uint64_t)file_size + (64u << 20);
+  if (sg3_pickle_tf_is_network(root))
+    return sg3_pickle_tf_extract(vm, root, max_out_bytes, set, error);
+  const pk_obj *g = NULL;
+  module_view m;
+  flavour fl;
+  if (find_g_ema(root, &g, error) || check_generator(g, &m, &fl, error))
+    return -1;
+  if (!(set->init_kwargs = init_kwargs_json(vm, &m, fl, error)))
+    return -1;
+  if (!(set->family =
+            strdup(fl == FLAVOUR_STYLEGAN3 ? "stylegan3" : "stylegan2")))
+    return sg3_oom(error, NULL);
+  walker w = {
+      .vm = vm, .set = set, .error = error, .max_out_bytes = max_out_bytes};
   if (walk(&w, &m, "", 0))
     return -1;
   if (!set->n)

@@ -114,8 +114,33 @@ static int parse_mapping(JsonNode *node, sg2_config *c, char **error) {
   return rc;
 }
 
-/* resample_filter: a list of numbers (or of lists, a 2-D filter). */
+void sg2_setup_filter(const double *f, int taps, float *out, int *ndim) {
+  /* float32 as torch: the products, their sum, the division. */
+  float sum = 0;
+  if (taps < 8) {
+    *ndim = 2;
+    for (int i = 0; i < taps; i++)
+      for (int j = 0; j < taps; j++)
+        sum += out[i * taps + j] = (float)f[i] * (float)f[j];
+    for (int i = 0; i < taps * taps; i++)
+      out[i] /= sum;
+  } else {
+    *ndim = 1;
+    for (int i = 0; i < taps; i++)
+      sum += out[i] = (float)f[i];
+    for (int i = 0; i < taps; i++)
+      out[i] /= sum;
+  }
+}
+
+/* resample_filter: a list of numbers (or of lists, a 2-D filter); None is
+ * the identity. */
 static int parse_filter(JsonNode *v, sg2_config *c, char **error) {
+  if (JSON_NODE_HOLDS_NULL(v)) {
+    c->filter_taps = 1;
+    c->filter[0] = 1;
+    return 0;
+  }
   if (!JSON_NODE_HOLDS_ARRAY(v))
     return sg3_set_error(error, "init_kwargs.resample_filter is not a list");
   JsonArray *a = json_node_get_array(v);

@@ -52,6 +52,12 @@ typedef struct {
 int sg2_config_parse(const char *json, sg2_config *cfg, char **error);
 void sg2_config_clear(sg2_config *cfg);
 
+/* upfirdn2d.setup_filter of a 1-D filter (taps numbers), as the
+ * constructors store the resample_filter buffers: normalised, the outer
+ * product with itself below 8 taps (*ndim = 2, taps^2 floats), else 1-D
+ * (*ndim = 1). */
+void sg2_setup_filter(const double *f, int taps, float *out, int *ndim);
+
 /* The architecture's name: "orig", "skip", "resnet". */
 const char *sg2_architecture_name(sg2_architecture a);
 

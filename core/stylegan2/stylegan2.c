@@ -447,40 +447,22 @@ static int add_gauss(sg3_tensor_set *set, sg3_randomstate *rs, const char *name,
   return 0;
 }
 
-/* upfirdn2d.setup_filter of the init_kwargs' filter: normalised, stored
- * 2-D (outer product) below 8 taps. */
+/* The init_kwargs' filter as the constructors store it. */
 static int add_filter(sg3_tensor_set *set, const sg2_config *c,
                       const char *name, char **error) {
   const int n = c->filter_taps;
   if (!n)
     return sg3_fail(error, SG3_ERR_UNSUPPORTED,
                     "random models take a 1-D resample_filter only");
-  double sum = 0;
-  for (int i = 0; i < n; i++)
-    sum += c->filter[i];
-  if (n < 8) {
-    int64_t shape[2] = {n, n};
-    size_t k;
-    float *d = add(set, name, 2, shape, &k, error);
-    if (!d)
-      return -1;
-    double sum2 = 0;
-    for (int i = 0; i < n; i++)
-      for (int j = 0; j < n; j++)
-        sum2 += (float)c->filter[i] * (float)c->filter[j];
-    for (int i = 0; i < n; i++)
-      for (int j = 0; j < n; j++)
-        d[i * n + j] =
-            (float)((float)c->filter[i] * (float)c->filter[j] / sum2);
-  } else {
-    int64_t shape[1] = {n};
-    size_t k;
-    float *d = add(set, name, 1, shape, &k, error);
-    if (!d)
-      return -1;
-    for (int i = 0; i < n; i++)
-      d[i] = (float)(c->filter[i] / sum);
-  }
+  float f[SG2_MAX_FILTER_TAPS * SG2_MAX_FILTER_TAPS];
+  int ndim;
+  sg2_setup_filter(c->filter, n, f, &ndim);
+  int64_t shape[2] = {n, n};
+  size_t k;
+  float *d = add(set, name, ndim, shape, &k, error);
+  if (!d)
+    return -1;
+  memcpy(d, f, k * sizeof(float));
   return 0;
 }
 
