@@ -2,7 +2,7 @@
  * machine's BLAS reaches on a large matrix product.
  *
  *   sg3-bench --network FILE [options]
- *   sg3-bench --config stylegan3-t|stylegan3-r --resolution N
+ *   sg3-bench --config stylegan3-t|stylegan3-r|stylegan2 --resolution N
  *             [--channel-base B --channel-max M] [options]
  *   options: --frames N (20) --warmup N (3) --threads N (0 = one per CPU)
  *            --simd avx512|avx2|generic --no-winograd --no-sgemm
@@ -41,15 +41,15 @@ static double median(double *v, int n) {
 }
 
 static void usage(FILE *f) {
-  fprintf(f,
-          "usage: sg3-bench --network FILE [options]\n"
-          "       sg3-bench --config stylegan3-t|stylegan3-r --resolution N\n"
-          "                 [--channel-base B] [--channel-max M] [options]\n"
-          "options: --frames N (20)  --warmup N (3)  --threads N (0 = one "
-          "per CPU)\n"
-          "         --simd avx512|avx2|generic (default: the best here)\n"
-          "         --no-winograd (direct 3x3 convolutions)\n"
-          "         --no-sgemm (skip the BLAS reference)\n");
+  fprintf(f, "usage: sg3-bench --network FILE [options]\n"
+             "       sg3-bench --config stylegan3-t|stylegan3-r|stylegan2 "
+             "--resolution N\n"
+             "                 [--channel-base B] [--channel-max M] [options]\n"
+             "options: --frames N (20)  --warmup N (3)  --threads N (0 = one "
+             "per CPU)\n"
+             "         --simd avx512|avx2|generic (default: the best here)\n"
+             "         --no-winograd (direct 3x3 convolutions)\n"
+             "         --no-sgemm (skip the BLAS reference)\n");
 }
 
 static int parse_int(const char *opt, const char *s, int lo, int hi, int *out) {
@@ -153,16 +153,19 @@ int main(int argc, char **argv) {
     sg3_model_open(network, &load, &model, &error);
     snprintf(desc, sizeof desc, "%s", network);
   } else {
-    int r = !strcmp(config, "stylegan3-r");
-    if (!r && strcmp(config, "stylegan3-t")) {
-      fprintf(stderr, "sg3-bench: --config is stylegan3-t or stylegan3-r\n");
+    int r = !strcmp(config, "stylegan3-r"), sg2 = !strcmp(config, "stylegan2");
+    if (!r && !sg2 && strcmp(config, "stylegan3-t")) {
+      fprintf(stderr, "sg3-bench: --config is stylegan3-t, stylegan3-r or "
+                      "stylegan2\n");
       return 1;
     }
     if (!resolution) {
       fprintf(stderr, "sg3-bench: --config needs --resolution\n");
       return 1;
     }
-    /* train.py's defaults; stylegan3-r doubles both channel counts. */
+    /* train.py's defaults; stylegan3-r doubles both channel counts.
+     * StyleGAN2: config F (channel_base 32768), 8 mapping layers; the
+     * stylegan2-ada paper256 config is --channel-base 16384. */
     if (!cbase)
       cbase = r ? 65536 : 32768;
     if (!cmax)
@@ -172,10 +175,11 @@ int main(int argc, char **argv) {
              "{\"z_dim\": 512, \"w_dim\": 512, \"c_dim\": 0, "
              "\"img_resolution\": %d, \"img_channels\": 3, "
              "\"channel_base\": %d, \"channel_max\": %d, "
-             "\"mapping_kwargs\": {\"num_layers\": 2}%s}",
-             resolution, cbase, cmax,
+             "\"mapping_kwargs\": {\"num_layers\": %d}%s}",
+             resolution, cbase, cmax, sg2 ? 8 : 2,
              r ? ", \"conv_kernel\": 1, \"use_radial_filters\": true" : "");
-    sg3_model_create_random("stylegan3", kwargs, 1, &load, &model, &error);
+    sg3_model_create_random(sg2 ? "stylegan2" : "stylegan3", kwargs, 1, &load,
+                            &model, &error);
     snprintf(desc, sizeof desc,
              "%s %dx%d, channel_base %d, channel_max %d, random weights",
              config, resolution, resolution, cbase, cmax);
@@ -209,9 +213,9 @@ int main(int argc, char **argv) {
   req.class_index = info.c_dim > 0 ? 0 : -1; /* class 0 if conditional */
 
   printf("model:    %s\n", desc);
-  printf("          %s, %dx%d, %d channels, %d layers\n", info.config,
-         info.img_resolution, info.img_resolution, info.img_channels,
-         info.num_layers);
+  printf("          %s (%s), %dx%d, %d channels, %d layers\n", info.config,
+         info.architecture, info.img_resolution, info.img_resolution,
+         info.img_channels, info.num_layers);
   /* As the library decides at load (sg3_load_options.winograd). */
   const char *no_wino = getenv("SG3_NO_WINOGRAD");
   int winograd = info.conv_kernel == 3 && load.winograd &&

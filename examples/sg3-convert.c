@@ -1,6 +1,9 @@
 /* sg3-convert IN OUT.safetensors: converts a model sg3 can load (an
- * official StyleGAN3 network pickle, whose G_ema is used, or safetensors)
- * to this project's safetensors format, without Python. */
+ * official StyleGAN3, StyleGAN2 or StyleGAN2-ADA network pickle, whose
+ * G_ema is used; an original TensorFlow StyleGAN2 pickle, whose Gs is
+ * converted as legacy.py does; or safetensors) to this project's
+ * safetensors format, without Python. The network family goes into the
+ * file's metadata. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,8 +41,8 @@ int main(int argc, char **argv) {
   }
   sg3_model_info info;
   sg3_model_get_info(model, &info);
-  printf("%s: %s, %dx%d, %d channel(s), c_dim %d -> %s\n", argv[1],
-         info.config ? info.config : "StyleGAN3", info.img_resolution,
+  printf("%s: %s (%s), %dx%d, %d channel(s), c_dim %d -> %s\n", argv[1],
+         info.config, info.architecture, info.img_resolution,
          info.img_resolution, info.img_channels, info.c_dim, argv[2]);
   sg3_model_unref(model);
   return 0;

@@ -1,5 +1,5 @@
-/* sg3-gen: images from a StyleGAN3 network, with the options and output of
- * the official gen_images.py. */
+/* sg3-gen: images from a StyleGAN3 or StyleGAN2 network, with the options
+ * and output of the official gen_images.py. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -21,18 +21,25 @@ static void usage(FILE *f) {
           "Generates images like gen_images.py: DIR/seedNNNN.png for each "
           "seed.\n"
           "\n"
-          "  --network FILE      model (.safetensors or an official .pkl)\n"
+          "  --network FILE      model (.safetensors, or an official .pkl:\n"
+          "                      StyleGAN3, StyleGAN2(-ADA), TensorFlow "
+          "StyleGAN2)\n"
           "  --seeds LIST        seeds, e.g. 0,1,4-6\n"
           "  --outdir DIR        output directory (created if missing)\n"
           "  --trunc PSI         truncation psi (default 1)\n"
           "  --trunc-cutoff N    truncate only the first N ws (default all)\n"
           "  --class K           class label (required for conditional "
           "models)\n"
-          "  --translate X,Y     translate the image (default 0,0)\n"
-          "  --rotate DEG        rotate the image (default 0)\n"
+          "  --translate X,Y     translate the image (default 0,0; "
+          "StyleGAN3)\n"
+          "  --rotate DEG        rotate the image (default 0; StyleGAN3)\n"
           "  --noise-mode MODE   const (default), none or random: the "
           "per-layer\n"
-          "                      noise of networks that have it (StyleGAN2)\n"
+          "                      noise of networks that have it "
+          "(StyleGAN2);\n"
+          "                      random noise is drawn from the seed "
+          "(repeatable,\n"
+          "                      not torch's)\n"
           "  --npy               also write DIR/seedNNNN.npy (float32 "
           "[C,H,W])\n"
           "  -h, --help          this help\n",
@@ -258,6 +265,12 @@ int main(int argc, char **argv) {
     printf("warn: --class=lbl ignored when running on an unconditional "
            "network\n");
   }
+  /* As gen_images.py, which sets the transform only where
+   * G.synthesis.input exists. */
+  if (!info.has_transform && (tx != 0 || ty != 0 || rotate != 0))
+    printf("warn: --translate and --rotate ignored: %s networks have no "
+           "input transform\n",
+           info.family);
   if (mkdir(outdir, 0777) != 0 && errno != EEXIST) {
     fprintf(stderr, "%s: cannot create %s: %s\n", prog, outdir,
             strerror(errno));
@@ -275,6 +288,7 @@ int main(int argc, char **argv) {
     printf("Generating image for seed %u (%zu/%zu) ...\n", seeds[i], i, nseeds);
     fflush(stdout);
     req.seed = seeds[i];
+    req.noise_seed = seeds[i];
     if (sg3_render(gen, &req, SG3_PIXELS_F32_CHW, img, &error) != SG3_OK) {
       fail("%s", error);
       goto done;

@@ -100,8 +100,9 @@ struct _GstSg3Src {
   /* Streaming state. */
   const sg3_model_info *info; /* of the render's model */
   GstVideoInfo vinfo;
-  gint warned_class; /* last class we warned about, -2 = none */
-  guint64 n;         /* index of the next frame */
+  gint warned_class;         /* last class we warned about, -2 = none */
+  gboolean warned_transform; /* about a transform the model lacks */
+  guint64 n;                 /* index of the next frame */
   guint64 accum_frames;
   GstClockTime accum_rtime; /* ts of frame accum_frames (framerate changes) */
   gboolean resync;          /* live: first frame, jump to the clock silently */
@@ -130,7 +131,8 @@ GType gst_sg3_src_noise_mode_get_type(void) {
       {SG3_NOISE_CONST, "The network's stored noise (gen_images.py default)",
        "const"},
       {SG3_NOISE_NONE, "No noise", "none"},
-      {SG3_NOISE_RANDOM, "Fresh noise from noise-seed (not bit-equal to torch)",
+      {SG3_NOISE_RANDOM,
+       "Noise drawn from noise-seed (repeatable; not bit-equal to torch)",
        "random"},
       {0, NULL, NULL}};
   if (g_once_init_enter(&type)) {
@@ -230,9 +232,10 @@ static gboolean use_model(GstSg3Src *self, sg3_model *m) {
   sg3_render_free(old);
   self->info = i;
   self->warned_class = -2;
-  GST_INFO_OBJECT(self, "model: %s, %dx%d, %d channel(s), %d classes",
-                  i->config, i->img_resolution, i->img_resolution,
-                  i->img_channels, i->c_dim);
+  self->warned_transform = FALSE;
+  GST_INFO_OBJECT(self, "model: %s (%s), %dx%d, %d channel(s), %d classes",
+                  i->config, i->architecture, i->img_resolution,
+                  i->img_resolution, i->img_channels, i->c_dim);
   return TRUE;
 }
 
@@ -685,6 +688,23 @@ static gint effective_class(GstSg3Src *self, gint klass) {
   return use;
 }
 
+/* StyleGAN2 has no input to move: translate, rotate, pan and spin are
+ * ignored (as gen_images.py ignores --translate and --rotate there), with
+ * one warning per model. */
+static void check_transform(GstSg3Src *self, const Sg3Settings *s) {
+  if (self->info->has_transform || self->warned_transform)
+    return;
+  if (s->tx != 0 || s->ty != 0 || s->rot != 0 || s->pan_x != 0 ||
+      s->pan_y != 0 || s->spin != 0) {
+    self->warned_transform = TRUE;
+    GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
+                        ("The model (%s) has no input transform: translate, "
+                         "rotate, pan and spin are ignored",
+                         self->info->family),
+                        (NULL));
+  }
+}
+
 /* The job for frame n: the properties at its time, controlled ones
  * included. */
 static void job_at(GstSg3Src *self, guint64 n, Sg3Job *job) {
@@ -695,6 +715,7 @@ static void job_at(GstSg3Src *self, guint64 n, Sg3Job *job) {
   job->s = self->set;
   GST_OBJECT_UNLOCK(self);
   job->s.klass = effective_class(self, job->s.klass);
+  check_transform(self, &job->s);
   job->n = n;
   job->ts = ts;
 }
@@ -958,7 +979,8 @@ static void install_properties(GObjectClass *gobject_class) {
   SETTING(PROP_TRANSLATE_X, tx,
           g_param_spec_double("translate-x", "Translate X",
                               "Horizontal translation, as gen_images.py "
-                              "--translate",
+                              "--translate (StyleGAN3; StyleGAN2 models "
+                              "ignore it, with a warning)",
                               -MAX_TRANSLATE, MAX_TRANSLATE, 0.0, CTRL));
   SETTING(PROP_TRANSLATE_Y, ty,
           g_param_spec_double("translate-y", "Translate Y",
@@ -967,7 +989,8 @@ static void install_properties(GObjectClass *gobject_class) {
                               -MAX_TRANSLATE, MAX_TRANSLATE, 0.0, CTRL));
   SETTING(PROP_ROTATE, rot,
           g_param_spec_double("rotate", "Rotate",
-                              "Rotation in degrees, as gen_images.py --rotate",
+                              "Rotation in degrees, as gen_images.py --rotate "
+                              "(StyleGAN3)",
                               -MAX_ROTATE, MAX_ROTATE, 0.0, CTRL));
   props[PROP_TRANSFORM] = gst_param_spec_array(
       "transform", "Transform",
@@ -1013,8 +1036,10 @@ static void install_properties(GObjectClass *gobject_class) {
                             RW));
   SETTING(PROP_NOISE_SEED, noise_seed,
           g_param_spec_uint("noise-seed", "Noise seed",
-                            "Seed of the noise when noise-mode=random", 0,
-                            G_MAXUINT32, 0, CTRL));
+                            "Seed of the noise when noise-mode=random: one "
+                            "noise per seed, the same in every frame (as "
+                            "the official visualizer's random seed)",
+                            0, G_MAXUINT32, 0, CTRL));
   props[PROP_IS_LIVE] = g_param_spec_boolean(
       "is-live", "Is live",
       "Follow the clock at the negotiated framerate, skipping frames that "

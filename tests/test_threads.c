@@ -6,7 +6,8 @@
  *  - steady-state frames allocate nothing (glibc only: counted by
  *    interposing malloc).
  * Models: the demo model (Winograd 3x3) and random ones with channel counts
- * that are not multiples of 16, a radial (R) one, and a 5x5 kernel.
+ * that are not multiples of 16, a radial (R) one, and a 5x5 kernel; and
+ * StyleGAN2 ones of each architecture, with their noise in every mode.
  *
  * usage: test_threads DEMO.safetensors */
 #include <pthread.h>
@@ -91,16 +92,30 @@ static size_t img_size(const fixture *f) {
          f->info.img_resolution;
 }
 
-/* One frame with a rotation, so that the transform path runs too. */
-static float *render(sg3_generator *g, const fixture *f, int which) {
+/* One frame with a rotation, so that the transform path runs too, and
+ * noise of the given mode. */
+static float *render_noise(sg3_generator *g, const fixture *f, int which,
+                           sg3_noise_mode mode, uint32_t noise_seed) {
   float *img = malloc(img_size(f) * sizeof(float));
-  float tf[9];
-  sg3_make_transform(0.1, -0.05, 7.0, tf);
-  if (img && sg3_synthesis(g, f->ws[which], tf, img, NULL)) {
+  sg3_request req;
+  sg3_request_init(&req);
+  req.source = SG3_LATENT_WS;
+  req.ws = f->ws[which];
+  req.ws_rows = f->info.num_ws;
+  req.translate_x = 0.1;
+  req.translate_y = -0.05;
+  req.rotate = 7.0;
+  req.noise_mode = mode;
+  req.noise_seed = noise_seed;
+  if (img && sg3_render(g, &req, SG3_PIXELS_F32_CHW, img, NULL)) {
     free(img);
     return NULL;
   }
   return img;
+}
+
+static float *render(sg3_generator *g, const fixture *f, int which) {
+  return render_noise(g, f, which, SG3_NOISE_CONST, 0);
 }
 
 static int same(const float *a, const float *b, size_t n) {
@@ -130,7 +145,41 @@ static void *run_worker(void *arg) {
   return NULL;
 }
 
-static void run_model(const char *label, sg3_model *m) {
+/* noise_mode random: the same noise for a seed whatever the thread count
+ * and history, other noise for another seed, and neither const nor
+ * none. */
+static void check_random_noise(const char *label, const fixture *f,
+                               const float *ref) {
+  const size_t n = img_size(f);
+  sg3_generator *g1 = sg3_generator_new(f->model, NULL);
+  sg3_generator *g3 = sg3_generator_new(f->model, NULL);
+  sg3_generator_set_threads(g1, 1, NULL);
+  sg3_generator_set_threads(g3, 3, NULL);
+  float *a = render_noise(g1, f, 0, SG3_NOISE_RANDOM, 5);
+  float *b = render_noise(g3, f, 0, SG3_NOISE_RANDOM, 6);
+  float *a3 = render_noise(g3, f, 0, SG3_NOISE_RANDOM, 5);
+  float *none = render_noise(g1, f, 0, SG3_NOISE_NONE, 0);
+  float *a1 = render_noise(g1, f, 0, SG3_NOISE_RANDOM, 5);
+  check(same(a, a3, n) && same(a, a1, n),
+        "%s: random noise of a seed: the same for 1 and 3 threads, and "
+        "after other frames",
+        label);
+  check(a && b && !same(a, b, n) && !same(a, ref, n) && none &&
+            !same(a, none, n) && !same(none, ref, n),
+        "%s: random noise differs from another seed's, from const and none",
+        label);
+  free(a);
+  free(b);
+  free(a3);
+  free(a1);
+  free(none);
+  sg3_generator_free(g1);
+  sg3_generator_free(g3);
+}
+
+/* expect_calls: layer callbacks per frame; -1 = num_layers + 2 (StyleGAN3's
+ * input, layers and ToRGB). */
+static void run_model(const char *label, sg3_model *m, int expect_calls) {
   fixture f;
   printf("# %s\n", label);
   if (!m || make_fixture(&f, m)) {
@@ -171,8 +220,10 @@ static void run_model(const char *label, sg3_model *m) {
   int calls = 0;
   sg3_generator_set_layer_callback(g, on_layer, &calls);
   float *cb = render(g, &f, 0);
-  check(same(ref, cb, n) && calls == f.info.num_layers + 2,
-        "%s: identical with a layer callback", label);
+  if (expect_calls < 0)
+    expect_calls = f.info.num_layers + 2;
+  check(same(ref, cb, n) && calls == expect_calls,
+        "%s: identical with a layer callback (%d calls)", label, calls);
   sg3_generator_set_layer_callback(g, NULL, NULL);
   free(cb);
 
@@ -186,10 +237,20 @@ static void run_model(const char *label, sg3_model *m) {
   sg3_generator_set_profiling(g, 1);
   allocations = 0;
   counting = 1;
+  sg3_request req;
+  sg3_request_init(&req);
+  req.source = SG3_LATENT_WS;
+  req.ws = ws;
+  req.ws_rows = f.info.num_ws;
   for (int i = 0; i < 3; i++) {
     sg3_z_from_seed((uint32_t)i, z, f.info.z_dim);
     sg3_mapping(g, z, f.info.c_dim ? c : NULL, 0.7f, -1, ws, NULL);
     sg3_synthesis(g, ws, NULL, img, NULL);
+    for (int mode = 0; f.info.has_noise && mode < 3; mode++) {
+      req.noise_mode = (sg3_noise_mode)mode;
+      req.noise_seed = (uint32_t)i;
+      sg3_render(g, &req, SG3_PIXELS_F32_CHW, img, NULL);
+    }
   }
   counting = 0;
   check(allocations == 0, "%s: no allocation per frame", label);
@@ -217,6 +278,8 @@ static void run_model(const char *label, sg3_model *m) {
       free(w[i].img[j]);
     }
   check(ok, "%s: generators sharing the model on two threads", label);
+  if (f.info.has_noise)
+    check_random_noise(label, &f, ref);
 
   sg3_generator_free(g);
   free(ref);
@@ -232,13 +295,14 @@ int main(int argc, char **argv) {
     return 2;
   }
   printf("# kernels: %s\n", sg3_simd_name());
-  run_model("demo", sg3_model_load(argv[1], NULL));
+  run_model("demo", sg3_model_load(argv[1], NULL), -1);
   run_model("T, 24..40 channels",
             sg3_model_new_random(
                 "{\"z_dim\": 16, \"w_dim\": 16, \"img_resolution\": 32, "
                 "\"img_channels\": 3, \"channel_base\": 1280, "
                 "\"channel_max\": 40, \"num_layers\": 6, \"num_critical\": 1}",
-                3, NULL));
+                3, NULL),
+            -1);
   run_model(
       "R, radial",
       sg3_model_new_random("{\"z_dim\": 16, \"w_dim\": 16, \"c_dim\": 2, "
@@ -246,7 +310,8 @@ int main(int argc, char **argv) {
                            "\"channel_base\": 2048, \"channel_max\": 20, "
                            "\"conv_kernel\": 1, \"use_radial_filters\": true, "
                            "\"num_layers\": 6, \"num_critical\": 1}",
-                           4, NULL));
+                           4, NULL),
+      -1);
   run_model(
       "T, 5x5 kernel, no clamp",
       sg3_model_new_random(
@@ -254,6 +319,36 @@ int main(int argc, char **argv) {
           "\"img_channels\": 1, \"channel_base\": 512, "
           "\"channel_max\": 24, \"conv_kernel\": 5, \"conv_clamp\": null, "
           "\"num_layers\": 5, \"num_critical\": 1, \"margin_size\": 4}",
-          5, NULL));
+          5, NULL),
+      -1);
+  sg3_model *m = NULL;
+  /* StyleGAN2: b4 shows conv1, x (and torgb, img for skip), the others
+   * conv0, [skip,] conv1, x [, torgb, img]. */
+  sg3_model_create_random(
+      "stylegan2",
+      "{\"z_dim\": 16, \"w_dim\": 24, \"img_resolution\": 32, "
+      "\"img_channels\": 3, \"channel_base\": 640, \"channel_max\": 40, "
+      "\"mapping_kwargs\": {\"num_layers\": 2}}",
+      6, NULL, &m, NULL);
+  run_model("StyleGAN2 skip, 20..40 channels", m, 4 + 3 * 5);
+  sg3_model_create_random(
+      "stylegan2",
+      "{\"z_dim\": 8, \"w_dim\": 16, \"c_dim\": 3, \"img_resolution\": 16, "
+      "\"img_channels\": 4, \"channel_base\": 384, \"channel_max\": 36, "
+      "\"architecture\": \"resnet\", \"resample_filter\": [1, 2, 1], "
+      "\"conv_clamp\": 0.5, \"mapping_kwargs\": {\"num_layers\": 1}}",
+      7, NULL, &m, NULL);
+  run_model("StyleGAN2 resnet, conditional RGBA", m, 2 + 4 + 6);
+  sg3_load_options direct;
+  sg3_load_options_init(&direct);
+  direct.winograd = 0;
+  sg3_model_create_random(
+      "stylegan2",
+      "{\"z_dim\": 8, \"w_dim\": 8, \"img_resolution\": 16, "
+      "\"img_channels\": 1, \"channel_base\": 256, \"channel_max\": 17, "
+      "\"architecture\": \"orig\", \"mapping_kwargs\": {\"num_layers\": "
+      "1}}",
+      8, &direct, &m, NULL);
+  run_model("StyleGAN2 orig, gray, direct 3x3", m, 2 + 3 + 5);
   return check_summary();
 }

@@ -95,6 +95,7 @@ static int build_layer(sg3_model *m, const sg2_config *c, sg2_layer *l,
       for (int x = 0; x < res; x++)
         l->noise[y * wp + x] = nc->data[y * res + x] * l->noise_strength;
   }
+  l->res = res;
   l->epi.act = 1;
   l->epi.slope = c->act_slope;
   l->epi.gain = c->act_gain * gain;
@@ -343,7 +344,6 @@ static int generator_init(sg3_generator *g, char **error) {
     const size_t cb = (size_t)sg3_cpad(b->cfg->out_channels) / SG3_CBLOCK;
     x = max_sz(x, sg2_act_plane(res) * cb);
     img = max_sz(img, sg2_act_plane(res));
-    noise = max_sz(noise, (size_t)res * (res + 2) + SG3_GEMM_SLACK);
     if (b->cfg->in_channels) {
       mid = max_sz(mid, sg2_act_plane(res) * cb);
       phases = max_sz(phases, 4 * sg3_conv_phase_plane(res / 2) * cb);
@@ -353,14 +353,22 @@ static int generator_init(sg3_generator *g, char **error) {
       skip = max_sz(skip, sg2_act_plane(res) * cb);
     }
   }
-  for (int i = 0; i < net->nlayers; i++) {
-    nstyles += net->layers[i]->conv.cin_pad;
-    ndcoefs += net->layers[i]->conv.cout_pad;
-  }
   sg2_state *s = calloc(1, sizeof *s);
   if (!s)
     return sg3_oom(error, NULL);
   g->net_state = s;
+  s->rnoise_off = calloc((size_t)net->nlayers, sizeof(size_t));
+  s->rnoise_done = calloc((size_t)net->nlayers, 1);
+  if (!s->rnoise_off || !s->rnoise_done)
+    return sg3_oom(error, NULL);
+  for (int i = 0; i < net->nlayers; i++) {
+    const sg2_layer *l = net->layers[i];
+    nstyles += l->conv.cin_pad;
+    ndcoefs += l->conv.cout_pad;
+    s->rnoise_off[i] = noise;
+    if (l->noise)
+      noise += (size_t)l->res * (l->res + 2) + SG3_GEMM_SLACK;
+  }
   /* Zeroed: the kernels read a little past the data (results there are
    * never used, but must be finite). */
   s->x[0] = sg3_alloc_floats(x);
@@ -371,14 +379,14 @@ static int generator_init(sg3_generator *g, char **error) {
   s->skip = skip ? sg3_alloc_floats(skip) : NULL;
   s->img[0] = sg3_alloc_floats(img);
   s->img[1] = sg3_alloc_floats(img);
-  s->noise = c->use_noise ? sg3_alloc_floats(noise) : NULL;
+  s->rnoise = noise ? sg3_alloc_floats(noise) : NULL;
   s->styles = sg3_alloc_floats(nstyles);
   s->dcoefs = sg3_alloc_floats(ndcoefs);
   s->style_off = calloc((size_t)net->nlayers, sizeof(size_t));
   s->dcoef_off = calloc((size_t)net->nlayers, sizeof(size_t));
   if (!s->x[0] || !s->x[1] || (mid && !s->mid) || (phases && !s->phases) ||
       (skip_lo && !s->skip_lo) || (skip && !s->skip) || !s->img[0] ||
-      !s->img[1] || (c->use_noise && !s->noise) || !s->styles || !s->dcoefs ||
+      !s->img[1] || (noise && !s->rnoise) || !s->styles || !s->dcoefs ||
       !s->style_off || !s->dcoef_off)
     return sg3_oom(error, "the generator's buffers");
   for (int i = 0, so = 0, dof = 0; i < net->nlayers; i++) {
@@ -400,7 +408,9 @@ static void generator_free(sg3_generator *g) {
   free(s->skip);
   free(s->img[0]);
   free(s->img[1]);
-  free(s->noise);
+  free(s->rnoise);
+  free(s->rnoise_off);
+  free(s->rnoise_done);
   free(s->styles);
   free(s->dcoefs);
   free(s->style_off);

@@ -19,6 +19,7 @@ typedef struct {
   sg3_conv conv;
   int w_row; /* its row of ws */
   int index; /* in sg2_stylegan2.layers */
+  int res;   /* output resolution (SynthesisLayer) */
   /* SynthesisLayer: noise_const * noise_strength at the pitch of the
    * layer's output (res + 2), or NULL without noise. */
   float *noise;
@@ -60,7 +61,12 @@ typedef struct {
   float *skip_lo; /* resnet: the skip's 1x1 convolution */
   float *skip;    /* resnet: the skip path at the block's size */
   float *img[2];  /* the image (1 block): current, and upsampled */
-  float *noise;   /* noise_mode random: one layer's noise */
+  /* noise_mode random: every layer's noise for the seed rnoise_seed (made
+   * when a layer first needs it: rnoise_done[layer]). */
+  float *rnoise;
+  size_t *rnoise_off;
+  unsigned char *rnoise_done;
+  uint32_t rnoise_seed;
   float *styles;  /* per layer cin_pad floats at style_off[i] */
   float *dcoefs;  /* per layer cout_pad floats at dcoef_off[i] */
   size_t *style_off, *dcoef_off;

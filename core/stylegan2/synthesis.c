@@ -101,7 +101,7 @@ static void style_task(void *ctx, int i, int thread) {
 }
 
 /* The layer's noise for this frame (NULL = none): noise_const *
- * noise_strength, or fresh noise. */
+ * noise_strength, or the noise of noise_seed (made once per seed). */
 static const float *layer_noise(sg3_generator *g, const sg2_layer *l, int res,
                                 const sg3_synthesis_args *args) {
   sg2_state *s = g->net_state;
@@ -109,9 +109,18 @@ static const float *layer_noise(sg3_generator *g, const sg2_layer *l, int res,
     return NULL;
   if (args->noise_mode == SG3_NOISE_CONST)
     return l->noise;
-  sg2_random_noise(&g->ex, args->noise_seed, l->index, res, (size_t)res + 2,
-                   l->noise_strength, s->noise);
-  return s->noise;
+  const sg2_stylegan2 *net = g->model->net;
+  if (args->noise_seed != s->rnoise_seed) {
+    memset(s->rnoise_done, 0, (size_t)net->nlayers);
+    s->rnoise_seed = args->noise_seed;
+  }
+  float *n = s->rnoise + s->rnoise_off[l->index];
+  if (!s->rnoise_done[l->index]) {
+    sg2_random_noise(&g->ex, args->noise_seed, l->index, res, (size_t)res + 2,
+                     l->noise_strength, n);
+    s->rnoise_done[l->index] = 1;
+  }
+  return n;
 }
 
 /* SynthesisLayer forward for conv1 (no upsampling): into out's interior,
