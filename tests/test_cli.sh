@@ -60,6 +60,53 @@ if [ -f "$build/plugin/libgstsg3.so" ]; then
     bad "sg3src frame differs from sg3-gen image"
 fi
 
+# StyleGAN2: official pickles (a stylegan3 snapshot, a TensorFlow one) give
+# the official 8-bit images for noise const and none; the TF conversion
+# renders the same; random noise is repeatable; translate is ignored with a
+# warning, as gen_images.py ignores it.
+sg2=$src/tests/data/sg2
+same_as_official() { # what png case
+  raw "$2" "$tmp/x.raw" && raw "$sg2/cases/$3/img.png" "$tmp/r.raw" &&
+    cmp -s "$tmp/x.raw" "$tmp/r.raw" && ok "$1" || bad "$1"
+}
+"$gen" --network "$sg2/s2skip32.pkl" --seeds 0,3,7 --outdir "$tmp/s2c" >/dev/null &&
+  same_as_official "sg3-gen on a StyleGAN2 snapshot: the official image" \
+    "$tmp/s2c/seed0000.png" s2skip32-0 || bad "sg3-gen on s2skip32.pkl failed"
+"$gen" --network "$sg2/s2skip32.pkl" --seeds 7 --noise-mode none \
+  --outdir "$tmp/s2n" >/dev/null &&
+  same_as_official "sg3-gen --noise-mode none: the official image" \
+    "$tmp/s2n/seed0007.png" s2skip32-3 || bad "sg3-gen --noise-mode none failed"
+cmp -s "$tmp/s2c/seed0007.png" "$tmp/s2n/seed0007.png" &&
+  bad "--noise-mode none changes nothing" || ok "--noise-mode none differs from const"
+"$gen" --network "$sg2/tf2f32.pkl" --seeds 10 --outdir "$tmp/tf" >/dev/null &&
+  same_as_official "sg3-gen on a TensorFlow pickle: the official conversion's image" \
+    "$tmp/tf/seed0010.png" tf2f32-0 || bad "sg3-gen on tf2f32.pkl failed"
+"$conv" "$sg2/tf2f32.pkl" "$tmp/tf2f32.safetensors" >"$tmp/conv.out" &&
+  grep -q "stylegan2 (skip)" "$tmp/conv.out" &&
+  "$gen" --network "$tmp/tf2f32.safetensors" --seeds 10 --outdir "$tmp/tfc" >/dev/null &&
+  cmp -s "$tmp/tf/seed0010.png" "$tmp/tfc/seed0010.png" &&
+  ok "sg3-convert of a TensorFlow pickle renders the same" ||
+  bad "sg3-convert of a TensorFlow pickle: $(cat "$tmp/conv.out")"
+for d in r1 r2; do
+  "$gen" --network "$sg2/s2skip32.pkl" --seeds 3 --noise-mode random \
+    --outdir "$tmp/$d" >/dev/null
+done
+cmp -s "$tmp/r1/seed0003.png" "$tmp/r2/seed0003.png" &&
+  [ -f "$tmp/s2c/seed0003.png" ] && ! cmp -s "$tmp/r1/seed0003.png" "$tmp/s2c/seed0003.png" &&
+  ok "--noise-mode random is repeatable" || bad "--noise-mode random"
+"$gen" --network "$sg2/s2skip32.pkl" --seeds 0 --translate 0.3,0 --rotate 10 \
+  --outdir "$tmp/s2t" >"$tmp/t.out" && grep -q "warn: --translate and --rotate ignored" "$tmp/t.out" &&
+  cmp -s "$tmp/s2t/seed0000.png" "$tmp/s2c/seed0000.png" &&
+  ok "--translate/--rotate on StyleGAN2: ignored with a warning" ||
+  bad "--translate/--rotate on StyleGAN2: $(cat "$tmp/t.out")"
+if [ -f "$build/plugin/libgstsg3.so" ]; then
+  GST_PLUGIN_PATH=$build/plugin gst-launch-1.0 -q sg3src model="$sg2/s2skip32.pkl" \
+    seed=0 num-buffers=1 ! video/x-raw,format=RGB ! filesink location="$tmp/e2.raw"
+  raw "$tmp/s2c/seed0000.png" "$tmp/g2.raw"
+  cmp -s "$tmp/e2.raw" "$tmp/g2.raw" && ok "sg3src frame of a StyleGAN2 pickle equals sg3-gen's" ||
+    bad "sg3src frame of a StyleGAN2 pickle differs from sg3-gen's"
+fi
+
 # Errors: exit code 1 and exactly one line on stderr.
 expect_error() { # what pattern command...
   local what=$1 pattern=$2
@@ -86,6 +133,8 @@ expect_error "unknown option" "unknown" "$gen" --bogus
 expect_error "missing options" "required" "$gen" --network "$m"
 expect_error "convert: bad input" "not a StyleGAN model" "$conv" "$src/README.md" "$tmp/o.safetensors"
 expect_error "convert: usage" "usage" "$conv"
+expect_error "StyleGAN1-era TF pickle" "version 3 is too low" "$gen" --network "$sg2/tf-bad/version3.pkl" --seeds 1 --outdir "$tmp/x"
+expect_error "TF pickle with an unknown kwarg" "unknown TensorFlow kwarg 'fmap_decay'" "$conv" "$sg2/tf-bad/kwarg-fmap_decay.pkl" "$tmp/o.safetensors"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
