@@ -67,8 +67,8 @@ typedef struct {
   size_t *rnoise_off;
   unsigned char *rnoise_done;
   uint32_t rnoise_seed;
-  float *styles;  /* per layer cin_pad floats at style_off[i] */
-  float *dcoefs;  /* per layer cout_pad floats at dcoef_off[i] */
+  float *styles; /* per layer cin_pad floats at style_off[i] */
+  float *dcoefs; /* per layer cout_pad floats at dcoef_off[i] */
   size_t *style_off, *dcoef_off;
   float *debug; /* CHW copy of a layer's output for the layer callback */
   size_t debug_n;
