@@ -334,6 +334,190 @@ static void FN(wino_task)(const sg3_wino *w, int task, int thread) {
   }
 }
 
+/* ---- Winograd stride-2 transposed convolution ---------------------------
+ * (sg3_wino as kernels.h describes it for wino_up_task.) F(4, 2) with the
+ * points 0, 1, -1, 2 and infinity. */
+
+/* B^T d for 5 samples. */
+INLINE void wup_in5(const v16 *d, v16 *r) {
+  r[0] = (d[0] * 2 - d[1]) + (d[3] - d[2] * 2);
+  r[1] = (d[3] - d[2]) - d[1] * 2;
+  r[2] = (d[1] * 2 + d[3]) - d[2] * 3;
+  r[3] = d[3] - d[1];
+  r[4] = (d[1] * 2 - d[2]) + (d[4] - d[3] * 2);
+}
+
+/* A^T m: 5 products to 4 outputs. */
+INLINE void wup_out5(const v16 *m, v16 *y) {
+  v16 s = m[1] + m[2], t = m[1] - m[2];
+  y[0] = (m[0] + s) + m[3];
+  y[1] = t + m[3] * 2;
+  y[2] = s + m[3] * 4;
+  y[3] = (t + m[3] * 8) + m[4];
+}
+
+/* The 81 products of a tile are V planes 0..24 (the 2x2 phase, a * 5 +
+ * b), 25..44 (2x1: a * 4 + j), 45..64 (1x2: b * 4 + i), 65..80 (1x1: i * 4
+ * + j); GEMM g reads the planes from wup_first[g] on, wup_rows[g] planes
+ * tall, with weights u[g]. */
+static const unsigned char wup_first[36] = {
+    0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17,
+    18, 19, 20, 21, 22, 23, 24, 25, 29, 33, 37, 41, 45, 49, 53, 57, 61, 65};
+
+static int wup_planes(int g) {
+  return g < 25 ? 1 : g < 35 ? 4 : 16;
+}
+
+static void FN(wino_up_task)(const sg3_wino *w, int task, int thread) {
+  const int cin = w->cin, cout = w->cout, tn = w->tn, n = w->n, C = w->chunk;
+  const int kb = cin / 16, nob = cout / 16;
+  const size_t wp = (size_t)w->wp;
+  const int t0 = task * C;
+  const int t1 = t0 + C < tn * tn ? t0 + C : tn * tn;
+  const size_t vplane = (size_t)C * cin, mplane = (size_t)C * cout;
+  float *V = w->scratch[thread], *M = V + 81 * vplane;
+
+  /* Input transforms. */
+  for (int t = t0; t < t1; t++) {
+    const int ty = t / tn, tx = t % tn, tl = t - t0;
+    const float *base = w->xin + ((size_t)ty * 4 * wp + (size_t)tx * 4) * 16;
+    for (int cb = 0; cb < kb; cb++) {
+      const float *src = base + cb * w->xplane;
+      float *v = V + ((size_t)(tl / SG3_MR) * kb + cb) * SG3_MR * 16 +
+                 (size_t)(tl % SG3_MR) * 16;
+      const v16 sv = w->in_scale ? ld(w->in_scale + cb * 16) : splat(1);
+      v16 d[5][5], r[5][5]; /* d[row][col]; r[a][col] = (B^T d)[a][col] */
+#pragma GCC unroll 5
+      for (int i = 0; i < 5; i++)
+#pragma GCC unroll 5
+        for (int j = 0; j < 5; j++)
+          d[i][j] = ld(src + ((size_t)i * wp + j) * 16) * sv;
+#pragma GCC unroll 5
+      for (int j = 0; j < 5; j++) {
+        v16 col[5], out[5];
+#pragma GCC unroll 5
+        for (int i = 0; i < 5; i++)
+          col[i] = d[i][j];
+        wup_in5(col, out);
+#pragma GCC unroll 5
+        for (int a = 0; a < 5; a++)
+          r[a][j] = out[a];
+      }
+#pragma GCC unroll 5
+      for (int a = 0; a < 5; a++) {
+        v16 e[5];
+        wup_in5(r[a], e);
+#pragma GCC unroll 5
+        for (int b = 0; b < 5; b++)
+          st(v + (size_t)(a * 5 + b) * vplane, e[b]);
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++)
+          st(v + (size_t)(25 + a * 4 + j) * vplane, r[a][1 + j]);
+      }
+#pragma GCC unroll 4
+      for (int i = 0; i < 4; i++) {
+        v16 o[5];
+        wup_in5(d[1 + i], o);
+#pragma GCC unroll 5
+        for (int b = 0; b < 5; b++)
+          st(v + (size_t)(45 + b * 4 + i) * vplane, o[b]);
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++)
+          st(v + (size_t)(65 + i * 4 + j) * vplane, d[1 + i][1 + j]);
+      }
+    }
+  }
+  /* The 36 products over channels; rows past the task's tiles are stale
+   * but finite. */
+  for (int g = 0; g < 36; g++) {
+    const int rows = wup_planes(g) * C;
+    sg3_gemm gg = {
+        .ntaps = 1,
+        .kblocks = kb,
+        .b = w->u + (size_t)g * cin * cout,
+        .nout = cout,
+        .c = M + wup_first[g] * mplane,
+        .cplane = (size_t)rows * 16,
+        .m = rows,
+        .mc = rows,
+    };
+    gemm_run(&gg, 0, V + wup_first[g] * vplane, 0);
+  }
+  /* Output transforms into the phase planes, times the dcoefs. Product
+   * (plane x, tile row r) of a GEMM from plane x0, `rows` rows tall, for
+   * out block ob: M + x0 mplane + ob rows 16 + ((x - x0) C + r) 16. */
+#define WUP_M(x0, rows, k, r)                                                  \
+  ld(M + (size_t)(x0)*mplane + (size_t)ob * (rows)*16 +                        \
+     ((size_t)(k)*C + (r)) * 16)
+  for (int t = t0; t < t1; t++) {
+    const int ty = t / tn, tx = t % tn, r = t - t0;
+    const int qy = ty * 4, qx = tx * 4;
+    for (int ob = 0; ob < nob; ob++) {
+      const v16 sc = ld(w->scale + ob * 16);
+      float *ph[4];
+      for (int p = 0; p < 4; p++)
+        ph[p] = w->out + ((size_t)p * nob + ob) * w->oplane +
+                ((size_t)qy * wp + qx) * 16;
+      /* 2x2 phase: y = A^T m A. */
+      v16 pa[5][4];
+#pragma GCC unroll 5
+      for (int a = 0; a < 5; a++) {
+        v16 m[5];
+#pragma GCC unroll 5
+        for (int b = 0; b < 5; b++)
+          m[b] = WUP_M(a * 5 + b, C, 0, r);
+        wup_out5(m, pa[a]);
+      }
+#pragma GCC unroll 4
+      for (int j = 0; j < 4; j++) {
+        v16 m[5], y[4];
+#pragma GCC unroll 5
+        for (int a = 0; a < 5; a++)
+          m[a] = pa[a][j];
+        wup_out5(m, y);
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; i++)
+          if (qy + i <= n && qx + j <= n)
+            st(ph[0] + ((size_t)i * wp + j) * 16, y[i] * sc);
+      }
+      /* 2x1 (even rows, odd columns) and 1x2. */
+#pragma GCC unroll 4
+      for (int j = 0; j < 4; j++) {
+        v16 m[5], y[4];
+#pragma GCC unroll 5
+        for (int a = 0; a < 5; a++)
+          m[a] = WUP_M(25 + a * 4, 4 * C, j, r);
+        wup_out5(m, y);
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; i++)
+          if (qy + i <= n && qx + j < n)
+            st(ph[1] + ((size_t)i * wp + j) * 16, y[i] * sc);
+      }
+#pragma GCC unroll 4
+      for (int i = 0; i < 4; i++) {
+        v16 m[5], y[4];
+#pragma GCC unroll 5
+        for (int b = 0; b < 5; b++)
+          m[b] = WUP_M(45 + b * 4, 4 * C, i, r);
+        wup_out5(m, y);
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++)
+          if (qy + i < n && qx + j <= n)
+            st(ph[2] + ((size_t)i * wp + j) * 16, y[j] * sc);
+      }
+      /* 1x1. */
+#pragma GCC unroll 4
+      for (int i = 0; i < 4; i++)
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++)
+          if (qy + i < n && qx + j < n)
+            st(ph[3] + ((size_t)i * wp + j) * 16,
+               WUP_M(65, 16 * C, i * 4 + j, r) * sc);
+    }
+  }
+#undef WUP_M
+}
+
 /* ---- filtered_lrelu -----------------------------------------------------
  * One block of 16 channels and a strip of output rows at a time, streaming
  * down the image: each upsampled row is computed once (vertical then
@@ -775,5 +959,6 @@ const sg3_simd FN(sg3_simd) = {
     .gemm_task = FN(gemm_task),
     .filter_task = FN(filter_task),
     .wino_task = FN(wino_task),
+    .wino_up_task = FN(wino_up_task),
     .upfir_task = FN(upfir_task),
 };
