@@ -49,24 +49,3 @@ void sg3_run_wino(const sg3_exec *ex, sg3_wino *w) {
   wino_ctx ctx = {ex->simd, w};
   sg3_pool_run(ex->pool, (ntiles + w->chunk - 1) / w->chunk, wino_task, &ctx);
 }
-
-static void wino_up_task(void *ctx, int task, int thread) {
-  const wino_ctx *c = ctx;
-  c->simd->wino_up_task(c->w, task, thread);
-}
-
-int sg3_wino_up_chunk(int ntiles, int mr, int nthreads) {
-  /* Its GEMMs are up to 16 times as tall as the tiles: 1 or 2 micro-tiles
-   * of tiles per task, at least 4 tasks per thread. */
-  int per = (ntiles + mr * 4 * nthreads - 1) / (mr * 4 * nthreads);
-  return mr * (per < 1 ? 1 : per > 2 ? 2 : per);
-}
-
-void sg3_run_wino_up(const sg3_exec *ex, sg3_wino *w) {
-  int ntiles = w->tn * w->tn;
-  w->chunk = sg3_wino_up_chunk(ntiles, ex->simd->mr, ex->nthreads);
-  w->scratch = ex->scratch;
-  wino_ctx ctx = {ex->simd, w};
-  sg3_pool_run(ex->pool, (ntiles + w->chunk - 1) / w->chunk, wino_up_task,
-               &ctx);
-}

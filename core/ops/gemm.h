@@ -14,9 +14,5 @@ int sg3_wino_chunk(int ntiles, int mr, int nthreads);
 void sg3_run_gemm(const sg3_exec *ex, sg3_gemm *gemm);
 /* Runs a Winograd convolution (sg3_wino; chunk and scratch filled in). */
 void sg3_run_wino(const sg3_exec *ex, sg3_wino *wino);
-/* Tiles per task of a Winograd stride-2 transposed convolution. */
-int sg3_wino_up_chunk(int ntiles, int mr, int nthreads);
-/* Runs one (sg3_wino as sg3_simd.wino_up_task reads it). */
-void sg3_run_wino_up(const sg3_exec *ex, sg3_wino *wino);
 
 #endif

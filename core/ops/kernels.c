@@ -63,10 +63,6 @@ size_t sg3_wino_scratch(int chunk, int mr, int cin, int cout) {
   return (size_t)36 * (chunk + mr) * ((size_t)cin + cout);
 }
 
-size_t sg3_wino_up_scratch(int chunk, int cin, int cout) {
-  return (size_t)81 * chunk * ((size_t)cin + cout);
-}
-
 size_t sg3_upfir_scratch(int size, int taps) {
   return ((size_t)size + taps) * SG3_CBLOCK;
 }

@@ -91,21 +91,6 @@ typedef struct {
 
 size_t sg3_wino_scratch(int chunk, int mr, int cin, int cout);
 
-/* A stride-2 transposed 3x3 convolution (conv2d_resample with up = 2,
- * before its FIR) by Winograd: its four phases are 2x2, 2x1, 1x2 and 1x1
- * convolutions of the input padded by 1, computed per 4x4 tile of phase
- * outputs with F(4, 2) along the 2-tap axes: 25 + 20 + 20 + 16 = 81
- * products per channel pair instead of the 144 of direct phases. The
- * products that share weights run as one GEMM, so 36 GEMMs in all, with
- * weights u packed as [36][cout/16][cin][16]: (G g G^T) for the 2x2 phase
- * (xi 0..24), G g for the 2x1 and 1x2 ones (25..29, 30..34), g for 1x1
- * (35). Uses the sg3_wino fields: xin (n x n, padded by 1, pitch wp = n +
- * 2), tn = ceil((n + 1) / 4) tiles per axis, scale (dcoefs; no bias, no
- * epilogue) and out: phase ph = 2 py + px at out + (ph * cout / 16 + b) *
- * oplane, pixel (qy, qx) at (qy * wp + qx) * 16. Each thread needs
- * sg3_wino_up_scratch floats. */
-size_t sg3_wino_up_scratch(int chunk, int cin, int cout);
-
 /* A 1-D polyphase upsampling pass, as upfirdn2d computes it: output j = up *
  * q + r reads inputs q + base[r] + t for t < taps, with weights
  * f[r * taps + t] (flipped, times the gain). */
@@ -180,7 +165,6 @@ typedef struct {
   void (*gemm_task)(const sg3_gemm *g, int task, int thread);
   void (*filter_task)(const sg3_filter *f, int task, int thread);
   void (*wino_task)(const sg3_wino *w, int task, int thread);
-  void (*wino_up_task)(const sg3_wino *w, int task, int thread);
   void (*upfir_task)(const sg3_upfir *u, int task, int thread);
   /* y[o] = sum_i w[o * in + i] x[i] for o < out. */
   void (*matvec)(const float *w, const float *x, float *y, int out, int in);

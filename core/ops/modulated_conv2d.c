@@ -106,36 +106,9 @@ static int phase_taps(int par, int *off, int *k) {
   return 2;
 }
 
-/* The weights of sg3_simd.wino_up_task for one (out, in) pair: G g G^T,
- * G g (2x1 and 1x2) and g of the phase kernels, g taken in correlation
- * order (the even phases' taps are w[2], w[0]). */
-static void wino_up_weight(const float *w, float *u) {
-  static const double G[5][2] = {
-      {0.5, 0}, {-0.5, -0.5}, {-1.0 / 6, 1.0 / 6}, {1.0 / 6, 1.0 / 3}, {0, 1}};
-  static const int k[2] = {2, 0};
-  for (int a = 0; a < 5; a++)
-    for (int b = 0; b < 5; b++) {
-      double s = 0;
-      for (int r = 0; r < 2; r++)
-        for (int c = 0; c < 2; c++)
-          s += G[a][r] * (double)w[k[r] * 3 + k[c]] * G[b][c];
-      u[a * 5 + b] = (float)s;
-    }
-  for (int a = 0; a < 5; a++) {
-    double e = 0, o = 0;
-    for (int r = 0; r < 2; r++) {
-      e += G[a][r] * (double)w[k[r] * 3 + 1];
-      o += G[a][r] * (double)w[3 + k[r]];
-    }
-    u[25 + a] = (float)e;
-    u[30 + a] = (float)o;
-  }
-  u[35] = w[4];
-}
-
 int sg3_conv_prepare_up2(sg3_conv *c, const float *weight, const float *bias,
                          int in, int out, int demodulate, const float *filter,
-                         int taps, int winograd, char **error) {
+                         int taps, char **error) {
   memset(c, 0, sizeof *c);
   if (taps < 1 || taps > SG3_UPFIR_MAX_TAPS)
     return sg3_fail(error, SG3_ERR_UNSUPPORTED,
@@ -149,9 +122,7 @@ int sg3_conv_prepare_up2(sg3_conv *c, const float *weight, const float *bias,
   c->cout_pad = sg3_cpad(out);
   c->demodulate = demodulate;
   c->style_gain = c->out_gain = 1.0f;
-  c->winograd = winograd;
-  /* all phases' taps, or the Winograd matrices */
-  const size_t panel_k = (size_t)(winograd ? 36 : 9) * c->cin_pad;
+  const size_t panel_k = (size_t)9 * c->cin_pad; /* all phases' taps */
   c->wpack = calloc(panel_k * c->cout_pad, sizeof(float));
   c->bias_pad = calloc((size_t)c->cout_pad, sizeof(float));
   c->up_f = malloc((size_t)taps * sizeof(float));
@@ -162,7 +133,7 @@ int sg3_conv_prepare_up2(sg3_conv *c, const float *weight, const float *bias,
     return sg3_oom(error, "the packed weights");
   }
   size_t off = 0;
-  for (int ph = 0; ph < 4 && !winograd; ph++) {
+  for (int ph = 0; ph < 4; ph++) {
     int oy[2], ky[2], ox[2], kx[2];
     int ny = phase_taps(ph >> 1, oy, ky), nx = phase_taps(ph & 1, ox, kx);
     const size_t K = (size_t)ny * nx * c->cin_pad;
@@ -180,15 +151,6 @@ int sg3_conv_prepare_up2(sg3_conv *c, const float *weight, const float *bias,
     off += K * c->cout_pad;
   }
   for (int o = 0; o < out; o++) {
-    for (int i = 0; winograd && i < in; i++) {
-      float u[36];
-      wino_up_weight(weight + ((size_t)o * in + i) * 9, u);
-      for (int xi = 0; xi < 36; xi++)
-        c->wpack[(((size_t)xi * c->cout_pad + o / SG3_CBLOCK * SG3_CBLOCK) *
-                      c->cin_pad +
-                  (size_t)i * SG3_CBLOCK) +
-                 o % SG3_CBLOCK] = u[xi];
-    }
     for (int i = 0; demodulate && i < in; i++) {
       const float *w = weight + ((size_t)o * in + i) * 9;
       float s = 0;
@@ -239,15 +201,8 @@ size_t sg3_conv_scratch(const sg3_conv *c, int in_size, int pad,
   int k = c->kernel, wp = in_size + 2 * pad, n = wp - k + 1;
   if (c->up) {
     wp = in_size + 2;
-    size_t g;
-    if (c->winograd) {
-      int tn = (in_size + 4) / 4;
-      g = sg3_wino_up_scratch(sg3_wino_up_chunk(tn * tn, simd->mr, nthreads),
-                              c->cin_pad, c->cout_pad);
-    } else {
-      int mc = sg3_gemm_mc((in_size + 1) * wp, simd->mr, nthreads);
-      g = sg3_gemm_pack(mc, simd->mr, 4, c->cin_pad / SG3_CBLOCK);
-    }
+    int mc = sg3_gemm_mc((in_size + 1) * wp, simd->mr, nthreads);
+    size_t g = sg3_gemm_pack(mc, simd->mr, 4, c->cin_pad / SG3_CBLOCK);
     size_t u = sg3_upfir_scratch(2 * in_size, c->up_taps);
     return g > u ? g : u;
   }
@@ -385,29 +340,10 @@ void sg3_modulated_conv2d_up2(const sg3_exec *ex, const sg3_conv *c,
   };
   if (epi)
     u.epi = *epi;
-  for (int ph = 0; ph < 4; ph++)
-    u.ph[ph] = phases + (size_t)ph * nbo * pplane;
-  if (c->winograd) {
-    sg3_wino w = {
-        .xin = xin,
-        .xplane = xplane,
-        .oplane = pplane,
-        .wp = wp,
-        .cin = c->cin_pad,
-        .cout = c->cout_pad,
-        .n = n,
-        .tn = (n + 4) / 4,
-        .u = c->wpack,
-        .scale = dcoefs,
-        .in_scale = in_scale,
-        .out = phases,
-    };
-    sg3_run_wino_up(ex, &w);
-  }
   /* The transposed convolution's phases: each a small direct convolution
    * of the input padded by 1, demodulated (dcoefs) before the FIR as the
    * official weights are. Even phases have n + 1 samples, odd ones n. */
-  for (int ph = 0; ph < 4 && !c->winograd; ph++) {
+  for (int ph = 0; ph < 4; ph++) {
     int oy[2], ky[2], ox[2], kx[2];
     int ny = phase_taps(ph >> 1, oy, ky), nx = phase_taps(ph & 1, ox, kx);
     ptrdiff_t tap[4];
@@ -415,6 +351,7 @@ void sg3_modulated_conv2d_up2(const sg3_exec *ex, const sg3_conv *c,
       for (int b = 0; b < nx; b++)
         tap[a * nx + b] = ((ptrdiff_t)oy[a] * wp + ox[b]) * SG3_CBLOCK;
     float *t = phases + (size_t)ph * nbo * pplane;
+    u.ph[ph] = t;
     sg3_gemm gemm = {
         .a = xin,
         .tap = tap,

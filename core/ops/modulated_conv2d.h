@@ -35,8 +35,7 @@ typedef struct {
   /* StyleGAN2's upsampling layers (up = 2): conv2d_resample's transposed
    * convolution of stride 2, as four phase convolutions of the input (2x2,
    * 2x1, 1x2 and 1x1 taps of the 3x3 kernel; their packs follow each
-   * other in wpack at phase_off[]; with winograd, the 36 matrices of
-   * sg3_simd.wino_up_task instead), then its FIR (up_f: `up_taps` taps,
+   * other in wpack at phase_off[]), then its FIR (up_f: `up_taps` taps,
    * flipped, with the gain; output pixel y reads t[y + i - up_pad]). */
   int up;
   size_t phase_off[4];
@@ -53,10 +52,10 @@ int sg3_conv_prepare(sg3_conv *c, const float *weight, const float *bias,
 /* The same for an upsampling layer (k = 3, up = 2, padding 1, as
  * SynthesisLayer with up = 2): `filter` is the resample filter's 1-D form
  * (taps, normalised, the 2-D filter being its outer product with
- * itself); winograd: the phases by F(4, 2) (kernels.h). */
+ * itself). */
 int sg3_conv_prepare_up2(sg3_conv *c, const float *weight, const float *bias,
                          int in, int out, int demodulate, const float *filter,
-                         int taps, int winograd, char **error);
+                         int taps, char **error);
 void sg3_conv_free(sg3_conv *c);
 
 /* Floats per block of the conv input and output planes (with the rows a

@@ -12,10 +12,6 @@
 #include "ops/gemm.h"
 #include "ops/upfirdn2d.h"
 
-/* The smallest output of an upsampling layer that runs by Winograd (the
- * even phases' extra tile costs too much below). */
-#define SG2_WINO_UP_MIN 16
-
 static size_t max_sz(size_t a, size_t b) {
   return a > b ? a : b;
 }
@@ -74,7 +70,6 @@ static int build_layer(sg3_model *m, const sg2_config *c, sg2_layer *l,
     int taps;
     if (need_filter(set, prefix, f, &taps, error) ||
         sg3_conv_prepare_up2(&l->conv, w->data, b->data, in, out, 1, f, taps,
-                             sg3_model_winograd(m) && res >= SG2_WINO_UP_MIN,
                              error))
       return -1;
   } else if (sg3_conv_prepare(&l->conv, w->data, b->data, in, out, 3, 1, 0,
