@@ -13,7 +13,9 @@ typedef struct {
   const sg3_simd *simd;
   sg3_pool *pool;
   int nthreads;
-  float **scratch; /* per thread, scratch_n floats each */
+  /* per thread, scratch_n floats each, one block of nthreads * scratch_n
+   * floats (ops may share it between the threads) */
+  float **scratch;
   size_t scratch_n;
 } sg3_exec;
 

@@ -63,6 +63,23 @@ size_t sg3_wino_scratch(int chunk, int mr, int cin, int cout) {
   return (size_t)36 * (chunk + mr) * ((size_t)cin + cout);
 }
 
+int sg3_wino_group(int ntiles, int mr, int cin, int cout) {
+  /* Weights of 4 MB and more; a group's products over cin stay within
+   * 512 KB per product (the GEMM's rows, reused for every panel). */
+  if ((size_t)36 * cin * cout * sizeof(float) < (4u << 20))
+    return 0;
+  int g = (int)((512u << 10) / ((size_t)cin * sizeof(float)));
+  int all = (ntiles + mr - 1) / mr * mr;
+  g = g / mr * mr;
+  if (g < mr)
+    g = mr;
+  return g < all ? g : all;
+}
+
+size_t sg3_wino_group_floats(int group, int mr, int cin, int cout) {
+  return (size_t)36 * (group + mr) * ((size_t)cin + cout);
+}
+
 size_t sg3_upfir_scratch(int size, int taps) {
   return ((size_t)size + taps) * SG3_CBLOCK;
 }

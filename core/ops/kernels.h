@@ -62,9 +62,11 @@ typedef struct {
   float **scratch; /* per thread: sg3_gemm_pack floats */
 } sg3_gemm;
 
-/* Scratch a thread needs to pack a task's activations. */
+/* Scratch a thread needs to pack a task's activations (one chunk of up to
+ * 16 input blocks at a time). */
 static inline size_t sg3_gemm_pack(int mc, int mr, int ntaps, int kblocks) {
-  return ((size_t)mc + mr) * ntaps * kblocks * 16;
+  int nseg = ntaps * kblocks;
+  return ((size_t)mc + mr) * (nseg < 16 ? nseg : 16) * 16;
 }
 
 /* A 3x3 convolution by Winograd's F(4x4, 3x3): each 4x4 output tile is
@@ -87,9 +89,24 @@ typedef struct {
   const sg3_epilogue *epi;
   float *out;
   float **scratch; /* per thread */
+  /* Group mode (sg3_simd.wino_stage): tiles g0..g0+gn, their products in
+   * V and M (planes of vs floats), products split by pgroup panels. */
+  int g0, gn, pgroup;
+  float *V, *M;
+  size_t vs;
 } sg3_wino;
 
 size_t sg3_wino_scratch(int chunk, int mr, int cin, int cout);
+
+/* Convolutions with big weights run in groups of tiles instead, so that
+ * the weights are read once per group rather than once per run of tiles:
+ * the input transforms of a group (in tasks of SG3_MR tiles), then its 36
+ * products split by output panels, then its output transforms, with the
+ * group's products in memory shared by the threads (sg3_exec's scratch is
+ * one block). sg3_wino_group gives the group's tiles (0: not this mode);
+ * sg3_wino_group_floats, the floats it takes. */
+int sg3_wino_group(int ntiles, int mr, int cin, int cout);
+size_t sg3_wino_group_floats(int group, int mr, int cin, int cout);
 
 /* A 1-D polyphase upsampling pass, as upfirdn2d computes it: output j = up *
  * q + r reads inputs q + base[r] + t for t < taps, with weights
@@ -165,6 +182,7 @@ typedef struct {
   void (*gemm_task)(const sg3_gemm *g, int task, int thread);
   void (*filter_task)(const sg3_filter *f, int task, int thread);
   void (*wino_task)(const sg3_wino *w, int task, int thread);
+  void (*wino_stage)(const sg3_wino *w, int stage, int task, int thread);
   void (*upfir_task)(const sg3_upfir *u, int task, int thread);
   /* y[o] = sum_i w[o * in + i] x[i] for o < out. */
   void (*matvec)(const float *w, const float *x, float *y, int out, int in);

@@ -84,17 +84,22 @@ INLINE v16 epi_apply(v16 v, const epi_params *e, size_t pix, size_t off,
 }
 
 /* ---- GEMM ---------------------------------------------------------------
- * Weights are packed at load, a task's activations when it starts (the
+ * Weights are packed at load, a task's activations as it goes (the
  * convolution taps are pixel offsets, so packing is a few memcpy per
  * micro-tile, not an im2col of the image). A micro-tile keeps SG3_MR pixels
  * x np * 16 channels of accumulators in registers over a chunk of up to KC
- * products (16 per input block of 16 channels); chunks accumulate in c. */
+ * products (16 per input block of 16 channels); chunks accumulate in c.
+ * Chunks are the outer loop: a chunk of the run's activations serves every
+ * panel of weights while it is in cache, and each chunk of weights every
+ * micro-tile, so that runs can be long (weights read once per run) without
+ * leaving the cache. */
 
 #define KC 256
 
 enum { TILE_STORE = 1, TILE_FINISH = 2 };
 
-INLINE void tile(const sg3_gemm *g, const float *packed, int p0, int panel,
+/* a: the micro-tile's activations of segments s0..s1, [s][SG3_MR][16]. */
+INLINE void tile(const sg3_gemm *g, const float *a0, int p0, int panel,
                  const int np, int s0, int s1, int mode) {
   v16 acc[SG3_MR][SG3_NP];
 #pragma GCC unroll 16
@@ -105,7 +110,7 @@ INLINE void tile(const sg3_gemm *g, const float *packed, int p0, int panel,
   const size_t K = (size_t)g->ntaps * g->kblocks * 16;
   const float *bp = g->b + (size_t)panel * K * 16;
   for (int s = s0; s < s1; s++) {
-    const float *a = packed + (size_t)s * SG3_MR * 16;
+    const float *a = a0 + (size_t)(s - s0) * SG3_MR * 16;
     const float *b = bp + (size_t)s * 256;
 #pragma GCC unroll 2
     for (int t = 0; t < 16; t++) {
@@ -149,50 +154,64 @@ INLINE void tile(const sg3_gemm *g, const float *packed, int p0, int panel,
   }
 }
 
-INLINE void gemm_block(const sg3_gemm *g, const float *packed, int p0, int p1,
-                       int panel, const int np) {
-  const int nseg = g->ntaps * g->kblocks, group = KC / 16;
-  for (int s = 0; s < nseg; s += group) {
-    int s1 = s + group < nseg ? s + group : nseg;
-    int mode = (s == 0 ? TILE_STORE : 0) | (s1 == nseg ? TILE_FINISH : 0);
-    for (int p = p0; p < p1; p += SG3_MR)
-      tile(g, packed + (size_t)(p - p0) * nseg * 16, p, panel, np, s, s1, mode);
-  }
+/* Every micro-tile of pixels p0..p1 for one chunk of segments and the
+ * panels panel..panel+np. The micro-tile at p reads its chunk at
+ * a + (p - p0) * astep. */
+INLINE void gemm_chunk(const sg3_gemm *g, const float *a, size_t astep, int p0,
+                       int p1, int panel, const int np, int s0, int s1,
+                       int mode) {
+  for (int p = p0; p < p1; p += SG3_MR)
+    tile(g, a + (size_t)(p - p0) / SG3_MR * astep, p, panel, np, s0, s1, mode);
 }
 
-/* The run's activations are first copied (with `copy`) to `packed`
- * (sg3_gemm_pack floats) tile by tile, each tile's segments one after the
- * other: the micro-kernel then reads one sequential stream instead of one
- * per input block, which the hardware prefetchers cannot all follow. */
+/* With `copy`, each chunk of the run's activations is first copied to
+ * `packed` (sg3_gemm_pack floats), micro-tile by micro-tile, their segments
+ * one after the other: the micro-kernel then reads one sequential stream
+ * instead of one per input block, which the hardware prefetchers cannot all
+ * follow. Without, `packed` already holds the run in that layout for all
+ * segments. */
 static void gemm_run(const sg3_gemm *g, int task, float *packed, int copy) {
   int p0 = task * g->mc;
   int p1 = p0 + g->mc < g->m ? p0 + g->mc : g->m;
   const int npanels = g->nout / 16, kb = g->kblocks;
-  const int nseg = g->ntaps * kb;
-  if (copy)
-    for (int p = p0; p < p1; p += SG3_MR) {
-      float *dst = packed + (size_t)(p - p0) * nseg * 16;
-      for (int s = 0; s < nseg; s++) {
-        const float *src = g->a + g->tap[s / kb] +
-                           (size_t)(s % kb) * g->aplane + (size_t)p * 16;
-        float *d = dst + (size_t)s * SG3_MR * 16;
-        if (g->in_scale) {
-          const v16 sv = ld(g->in_scale + (s % kb) * 16);
+  const int nseg = g->ntaps * kb, group = KC / 16;
+  for (int s0 = 0; s0 < nseg; s0 += group) {
+    const int s1 = s0 + group < nseg ? s0 + group : nseg, ns = s1 - s0;
+    const int mode =
+        (s0 == 0 ? TILE_STORE : 0) | (s1 == nseg ? TILE_FINISH : 0);
+    const float *a;
+    size_t astep;
+    if (copy) {
+      for (int p = p0; p < p1; p += SG3_MR) {
+        float *dst = packed + (size_t)(p - p0) * ns * 16;
+        for (int s = s0; s < s1; s++) {
+          const float *src = g->a + g->tap[s / kb] +
+                             (size_t)(s % kb) * g->aplane + (size_t)p * 16;
+          float *d = dst + (size_t)(s - s0) * SG3_MR * 16;
+          if (g->in_scale) {
+            const v16 sv = ld(g->in_scale + (s % kb) * 16);
 #pragma GCC unroll 16
-          for (int r = 0; r < SG3_MR; r++)
-            st(d + r * 16, ld(src + r * 16) * sv);
-        } else {
-          memcpy(d, src, SG3_MR * 16 * sizeof(float));
+            for (int r = 0; r < SG3_MR; r++)
+              st(d + r * 16, ld(src + r * 16) * sv);
+          } else {
+            memcpy(d, src, SG3_MR * 16 * sizeof(float));
+          }
         }
       }
+      a = packed;
+      astep = (size_t)ns * SG3_MR * 16;
+    } else {
+      a = packed + (size_t)s0 * SG3_MR * 16;
+      astep = (size_t)nseg * SG3_MR * 16;
     }
-  int panel = 0;
-  for (; panel + SG3_NP <= npanels; panel += SG3_NP)
-    gemm_block(g, packed, p0, p1, panel, SG3_NP);
+    int panel = 0;
+    for (; panel + SG3_NP <= npanels; panel += SG3_NP)
+      gemm_chunk(g, a, astep, p0, p1, panel, SG3_NP, s0, s1, mode);
 #if SG3_NP > 1
-  for (; panel < npanels; panel++)
-    gemm_block(g, packed, p0, p1, panel, 1);
+    for (; panel < npanels; panel++)
+      gemm_chunk(g, a, astep, p0, p1, panel, 1, s0, s1, mode);
 #endif
+  }
 }
 
 static void FN(gemm_task)(const sg3_gemm *g, int task, int thread) {
@@ -223,23 +242,20 @@ INLINE void wino_out6(const v16 *m, v16 *y) {
   y[3] = (b + d * 8) + m[5];
 }
 
-static void FN(wino_task)(const sg3_wino *w, int task, int thread) {
-  const int cin = w->cin, cout = w->cout, tn = w->tn, n = w->n;
-  const size_t wp = (size_t)w->wp;
-  const int t0 = task * w->chunk;
-  const int t1 = t0 + w->chunk < tn * tn ? t0 + w->chunk : tn * tn;
-  const int nt = t1 - t0;
-  /* Scratch: V[xi] (cin / 16 planes of vs floats), M[xi] (cout / 16). */
-  const size_t vs = ((size_t)w->chunk + SG3_MR) * 16;
-  float *V = w->scratch[thread], *M = V + 36 * vs * (cin / 16);
+/* V[xi] and M[xi] hold the products of tiles tbase.. in micro-tiles of
+ * SG3_MR tiles: V[xi] is cin / 16 planes of vs floats, micro-tile j of
+ * block cb at (j * cin / 16 + cb) * SG3_MR * 16 (gemm_run's packed
+ * layout); M[xi] is cout / 16 planes of vs floats, tile r at r * 16. */
 
-  /* Input transform. */
+/* Input transform of tiles t0..t1. */
+static void wino_input(const sg3_wino *w, int t0, int t1, int tbase, float *V,
+                       size_t vs) {
+  const int cin = w->cin, tn = w->tn;
+  const size_t wp = (size_t)w->wp;
   for (int t = t0; t < t1; t++) {
     const int ty = t / tn, tx = t % tn;
     const float *base = w->xin + ((size_t)ty * 4 * wp + (size_t)tx * 4) * 16;
-    /* V[xi] holds micro-tiles of SG3_MR tiles, each [cin / 16][SG3_MR][16]
-     * (the GEMM's packed layout). */
-    const int tl = t - t0;
+    const int tl = t - tbase;
     float *vt =
         V + ((size_t)(tl / SG3_MR) * (cin / 16) * SG3_MR + tl % SG3_MR) * 16;
     for (int cb = 0; cb < cin / 16; cb++) {
@@ -269,23 +285,32 @@ static void FN(wino_task)(const sg3_wino *w, int task, int thread) {
       }
     }
   }
-  /* The 36 products over channels; rows past nt are stale but finite. V
-   * is already in gemm_run's packed layout. */
-  for (int xi = 0; xi < 36; xi++) {
-    sg3_gemm g = {
-        .ntaps = 1,
-        .kblocks = cin / 16,
-        .b = w->u + (size_t)xi * cin * cout,
-        .nout = cout,
-        .c = M + (size_t)xi * vs * (cout / 16),
-        .cplane = vs,
-        .m = nt,
-        .mc = nt,
-    };
-    gemm_run(&g, 0, V + (size_t)xi * vs * (cin / 16), 0);
-  }
-  /* Output transform, then the demodulation scale, the bias and the
-   * epilogue. */
+}
+
+/* Product xi over `rows` tiles (a multiple of SG3_MR) for output panels
+ * p0..p1; rows past the tiles are stale but finite. */
+static void wino_gemm(const sg3_wino *w, int xi, int rows, int p0, int p1,
+                      float *V, float *M, size_t vs) {
+  const int cin = w->cin, cout = w->cout;
+  sg3_gemm g = {
+      .ntaps = 1,
+      .kblocks = cin / 16,
+      .b = w->u + (size_t)xi * cin * cout + (size_t)p0 * cin * 16,
+      .nout = (p1 - p0) * 16,
+      .c = M + ((size_t)xi * (cout / 16) + p0) * vs,
+      .cplane = vs,
+      .m = rows,
+      .mc = rows,
+  };
+  gemm_run(&g, 0, V + (size_t)xi * vs * (cin / 16), 0);
+}
+
+/* Output transform of tiles t0..t1, then the demodulation scale, the bias
+ * and the epilogue. */
+static void wino_output(const sg3_wino *w, int t0, int t1, int tbase,
+                        const float *M, size_t vs) {
+  const int cout = w->cout, tn = w->tn, n = w->n;
+  const size_t wp = (size_t)w->wp;
   epi_params ep;
   if (w->epi)
     ep = epi_load(w->epi);
@@ -295,7 +320,7 @@ static void FN(wino_task)(const sg3_wino *w, int task, int thread) {
     const int nj = n - tx * 4 < 4 ? n - tx * 4 : 4;
     float *out = w->out + ((size_t)ty * 4 * wp + (size_t)tx * 4) * 16;
     for (int ob = 0; ob < cout / 16; ob++) {
-      const float *mt = M + (size_t)ob * vs + (size_t)(t - t0) * 16;
+      const float *mt = M + (size_t)ob * vs + (size_t)(t - tbase) * 16;
       float *dst = out + ob * w->oplane;
       v16 rows[6][4]; /* [a][j] = (m A)[a][j] */
 #pragma GCC unroll 6
@@ -332,6 +357,45 @@ static void FN(wino_task)(const sg3_wino *w, int task, int thread) {
       }
     }
   }
+}
+
+/* A run of `chunk` tiles from start to end in the thread's scratch. */
+static void FN(wino_task)(const sg3_wino *w, int task, int thread) {
+  const int tn = w->tn;
+  const int t0 = task * w->chunk;
+  const int t1 = t0 + w->chunk < tn * tn ? t0 + w->chunk : tn * tn;
+  const int rows = (t1 - t0 + SG3_MR - 1) / SG3_MR * SG3_MR;
+  const size_t vs = ((size_t)w->chunk + SG3_MR) * 16;
+  float *V = w->scratch[thread], *M = V + 36 * vs * (w->cin / 16);
+  wino_input(w, t0, t1, t0, V, vs);
+  for (int xi = 0; xi < 36; xi++)
+    wino_gemm(w, xi, rows, 0, w->cout / 16, V, M, vs);
+  wino_output(w, t0, t1, t0, M, vs);
+}
+
+/* One stage of a group of tiles g0..g0+gn held in shared V and M (sg3_wino
+ * fields of the group mode): 0, the input transform of micro-tile `task`;
+ * 1, product task / pgroups for panel group task % pgroups; 2, the output
+ * transform of micro-tile `task`. */
+static void FN(wino_stage)(const sg3_wino *w, int stage, int task, int thread) {
+  (void)thread;
+  const int g1 = w->g0 + w->gn;
+  if (stage == 1) {
+    const int npg = (w->cout / 16 + w->pgroup - 1) / w->pgroup;
+    const int xi = task / npg, pg = task % npg;
+    const int p0 = pg * w->pgroup;
+    const int p1 =
+        p0 + w->pgroup < w->cout / 16 ? p0 + w->pgroup : w->cout / 16;
+    const int rows = (w->gn + SG3_MR - 1) / SG3_MR * SG3_MR;
+    wino_gemm(w, xi, rows, p0, p1, w->V, w->M, w->vs);
+    return;
+  }
+  const int t0 = w->g0 + task * SG3_MR;
+  const int t1 = t0 + SG3_MR < g1 ? t0 + SG3_MR : g1;
+  if (stage == 0)
+    wino_input(w, t0, t1, w->g0, w->V, w->vs);
+  else
+    wino_output(w, t0, t1, w->g0, w->M, w->vs);
 }
 
 /* ---- filtered_lrelu -----------------------------------------------------
@@ -775,5 +839,6 @@ const sg3_simd FN(sg3_simd) = {
     .gemm_task = FN(gemm_task),
     .filter_task = FN(filter_task),
     .wino_task = FN(wino_task),
+    .wino_stage = FN(wino_stage),
     .upfir_task = FN(upfir_task),
 };

@@ -201,17 +201,29 @@ size_t sg3_conv_scratch(const sg3_conv *c, int in_size, int pad,
   int k = c->kernel, wp = in_size + 2 * pad, n = wp - k + 1;
   if (c->up) {
     wp = in_size + 2;
-    int mc = sg3_gemm_mc((in_size + 1) * wp, simd->mr, nthreads);
-    size_t g = sg3_gemm_pack(mc, simd->mr, 4, c->cin_pad / SG3_CBLOCK);
+    size_t g = 0;
+    for (int ph = 0; ph < 4; ph++) {
+      int ntaps = (ph >> 1 ? 1 : 2) * (ph & 1 ? 1 : 2);
+      int mc = sg3_gemm_mc((ph >> 1 ? in_size : in_size + 1) * wp, simd->mr,
+                           nthreads, ntaps * c->cin_pad, c->cout_pad);
+      size_t p = sg3_gemm_pack(mc, simd->mr, ntaps, c->cin_pad / SG3_CBLOCK);
+      g = p > g ? p : g;
+    }
     size_t u = sg3_upfir_scratch(2 * in_size, c->up_taps);
     return g > u ? g : u;
   }
   if (c->winograd) {
     int tn = (n + 3) / 4;
+    int group = sg3_wino_group(tn * tn, simd->mr, c->cin_pad, c->cout_pad);
+    if (group) /* shared by the threads */
+      return (sg3_wino_group_floats(group, simd->mr, c->cin_pad, c->cout_pad) +
+              nthreads - 1) /
+             nthreads;
     int chunk = sg3_wino_chunk(tn * tn, simd->mr, nthreads);
     return sg3_wino_scratch(chunk, simd->mr, c->cin_pad, c->cout_pad);
   }
-  int mc = sg3_gemm_mc(n * wp, simd->mr, nthreads);
+  int mc =
+      sg3_gemm_mc(n * wp, simd->mr, nthreads, k * k * c->cin_pad, c->cout_pad);
   return sg3_gemm_pack(mc, simd->mr, k * k, c->cin_pad / SG3_CBLOCK);
 }
 

@@ -74,9 +74,10 @@ static int build_layer(sg3_model *m, const sg2_config *c, sg2_layer *l,
       return -1;
   } else if (sg3_conv_prepare(&l->conv, w->data, b->data, in, out, 3, 1, 0,
                               1.0f, 1.0f,
-                              /* a 4x4 block is one Winograd tile: direct is
-                               * faster */
-                              sg3_model_winograd(m) && res >= 8, error)) {
+                              /* below 16x16 (4 tiles and less), streaming
+                               * the Winograd weights (4 times the direct
+                               * ones) costs more than it saves */
+                              sg3_model_winograd(m) && res >= 16, error)) {
     return -1;
   }
   if (c->use_noise) {

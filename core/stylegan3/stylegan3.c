@@ -224,8 +224,8 @@ static size_t scratch_floats(const sg3_model *m, const sg3_simd *simd,
   int S = cfg->input_size, Cp = sg3_cpad(cfg->input_channels);
   /* The input layer's product, then each layer's conv and filter; the
    * modulation borrows in_channels floats. */
-  size_t n = sg3_gemm_pack(sg3_gemm_mc(S * S, simd->mr, nthreads), simd->mr, 1,
-                           Cp / 16);
+  size_t n = sg3_gemm_pack(sg3_gemm_mc(S * S, simd->mr, nthreads, Cp, Cp),
+                           simd->mr, 1, Cp / 16);
   for (int i = 0; i <= cfg->num_layers; i++) {
     const sg3_synthesis_layer *l = &net->layers[i];
     n = max_sz(n, sg3_filter_scratch(&l->filter));
