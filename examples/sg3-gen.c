@@ -32,8 +32,8 @@ static void usage(FILE *f) {
           "num_ws, w_dim]):\n"
           "                      DIR/projNN.png for each, as generate.py\n"
           "  --outdir DIR        output directory (created if missing)\n"
-          "  --save-w            also write the ws of every image as "
-          "DIR/<name>.npz\n"
+          "  --save-w WDIR       also write the ws of every image as "
+          "WDIR/<name>.npz\n"
           "                      (projected_w.npz's format: key w, [1, "
           "num_ws, w_dim])\n"
           "  --mix-seeds LIST    style mixing, as style_mixing.py: for every "
@@ -170,7 +170,8 @@ typedef struct {
   sg3_generator *gen;
   sg3_model_info info;
   const char *outdir;
-  int write_npy, save_w;
+  int write_npy;
+  const char *save_w; /* directory for the ws, or NULL */
   float *img, *ws;
   uint8_t *u8;
 } output;
@@ -205,7 +206,7 @@ static int emit(output *o, const sg3_request *req, const char *name) {
     }
   }
   if (o->save_w) {
-    snprintf(path, sizeof path, "%s/%s.npz", o->outdir, name);
+    snprintf(path, sizeof path, "%s/%s.npz", o->save_w, name);
     if (sg3_latents_save(path, o->ws, 1, i->num_ws, i->w_dim, &error) !=
         SG3_OK) {
       fail("%s", error);
@@ -301,7 +302,7 @@ int main(int argc, char **argv) {
       {"noise-mode", required_argument, 0, O_NOISE},
       {"npy", no_argument, 0, O_NPY},
       {"projected-w", required_argument, 0, O_PROJECTED_W},
-      {"save-w", no_argument, 0, O_SAVE_W},
+      {"save-w", required_argument, 0, O_SAVE_W},
       {"mix-seeds", required_argument, 0, O_MIX_SEEDS},
       {"mix-seed", required_argument, 0, O_MIX_SEEDS},
       {"styles", required_argument, 0, O_STYLES},
@@ -318,7 +319,8 @@ int main(int argc, char **argv) {
   const char *projected_w = NULL, *mix_arg = NULL, *direction = NULL;
   double psi = 1, tx = 0, ty = 0, rotate = 0, strength = 1, blend = 0;
   long long cutoff = -1, class_idx = -1, dir_index = -1;
-  int write_npy = 0, save_w = 0, mix_grid = 0, anchor = 0, c;
+  const char *save_w = NULL;
+  int write_npy = 0, mix_grid = 0, anchor = 0, c;
   int styles_first = 0, styles_last = 6, dir_first = 0, dir_last = -1;
   sg3_noise_mode noise_mode = SG3_NOISE_CONST;
   opterr = 0;
@@ -378,7 +380,7 @@ int main(int argc, char **argv) {
       projected_w = optarg;
       break;
     case O_SAVE_W:
-      save_w = 1;
+      save_w = optarg;
       break;
     case O_MIX_SEEDS:
       mix_arg = optarg;
@@ -541,6 +543,11 @@ int main(int argc, char **argv) {
   }
   if (mkdir(outdir, 0777) != 0 && errno != EEXIST) {
     fprintf(stderr, "%s: cannot create %s: %s\n", prog, outdir,
+            strerror(errno));
+    goto done;
+  }
+  if (save_w && mkdir(save_w, 0777) != 0 && errno != EEXIST) {
+    fprintf(stderr, "%s: cannot create %s: %s\n", prog, save_w,
             strerror(errno));
     goto done;
   }

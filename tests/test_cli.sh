@@ -116,12 +116,12 @@ same_png "--direction-index --direction-layers equals the official edit" \
 same_png "--seed-blend equals the visualizer's fractional seed" \
   "$tmp/bl/seed0020.png" "$lat/blend-sg3t-fashion32/img.png" close
 # --save-w: the ws of every image, reloaded by --projected-w to the same image
-"$gen" --network "$m" --seeds 3,9 --class 4 --trunc 0.6 --save-w \
+"$gen" --network "$m" --seeds 3,9 --class 4 --trunc 0.6 --save-w "$tmp/sww" \
   --outdir "$tmp/sw" >/dev/null
-"$gen" --network "$m" --projected-w "$tmp/sw/seed0009.npz" --outdir "$tmp/sw2" >/dev/null
+"$gen" --network "$m" --projected-w "$tmp/sww/seed0009.npz" --outdir "$tmp/sw2" >/dev/null
 cmp -s "$tmp/sw/seed0009.png" "$tmp/sw2/proj00.png" &&
-  [ "$(head -c 4 "$tmp/sw/seed0003.npz" | od -An -c | tr -d ' ')" = "PK003004" ] &&
-  ok "--save-w writes seedNNNN.npz that --projected-w renders back" ||
+  [ "$(head -c 4 "$tmp/sww/seed0003.npz" | od -An -c | tr -d ' ')" = "PK003004" ] &&
+  ok "--save-w DIR writes seedNNNN.npz that --projected-w renders back" ||
   bad "--save-w round trip"
 # style_mixing.py's grid: (mix seeds + 1) x (seeds + 1) cells
 "$gen" --network "$m" --seeds 1-3 --mix-seeds 5-8 --class 3 --mix-grid \
