@@ -35,6 +35,7 @@ struct sg3_walk {
    * process's Gaussian coefficients A_0, A_1, B_1, ... (z_dim each). */
   int terms;
   double *sqc, *c, *coef;
+  double *f0; /* z_dim: the process at 0 */
 };
 
 int sg3_spline_not_a_knot(const double *y, int n, double *m) {
@@ -276,6 +277,15 @@ static int walk_create(sg3_generator *gen, const sg3_request *base,
       sg3_random_gauss(&rs);
     for (size_t i = 0; i < nc; i++)
       w->coef[i] = sg3_random_gauss(&rs);
+    w->f0 = malloc(sizeof(double) * (size_t)(info.z_dim + 1));
+    if (!w->f0)
+      goto oom;
+    for (int i = 0; i < info.z_dim; i++) {
+      double f0 = w->sqc[0] * w->coef[i];
+      for (int j = 1; j <= terms; j++)
+        f0 += w->sqc[j] * w->coef[(size_t)(2 * j - 1) * info.z_dim + i];
+      w->f0[i] = f0;
+    }
   }
   if (spec->kind == SG3_WALK_CUBIC && fit_cubic(w, error))
     goto out;
@@ -319,6 +329,7 @@ void sg3_walk_free(sg3_walk *w) {
   free(w->c);
   free(w->sqc);
   free(w->coef);
+  free(w->f0);
   free(w);
 }
 
@@ -417,15 +428,25 @@ static void noise_z(const sg3_walk *w, double th, double *z) {
   double rho = 0;
   for (int j = 0; j <= terms; j++)
     rho += w->c[j] * cos(j * th);
-  for (int i = 0; i < n; i++) {
-    double ft = w->sqc[0] * w->coef[i], f0 = ft;
-    for (int j = 1; j <= terms; j++) {
-      const double *ab = w->coef + (size_t)(2 * j - 1) * n;
-      ft += w->sqc[j] * (ab[i] * cos(j * th) + ab[n + i] * sin(j * th));
-      f0 += w->sqc[j] * ab[i];
+  for (int i = 0; i < n; i++)
+    z[i] = w->sqc[0] * w->coef[i];
+  /* the terms' weights in blocks, each sine and cosine computed once */
+  enum { BLOCK = 64 };
+  for (int j0 = 1; j0 <= terms; j0 += BLOCK) {
+    int nb = terms - j0 + 1 < BLOCK ? terms - j0 + 1 : BLOCK;
+    double cs[BLOCK], sn[BLOCK];
+    for (int b = 0; b < nb; b++) {
+      cs[b] = w->sqc[j0 + b] * cos((j0 + b) * th);
+      sn[b] = w->sqc[j0 + b] * sin((j0 + b) * th);
     }
-    z[i] = ft + rho * (w->z[i] - f0);
+    for (int b = 0; b < nb; b++) {
+      const double *a = w->coef + (size_t)(2 * (j0 + b) - 1) * n, *bb = a + n;
+      for (int i = 0; i < n; i++)
+        z[i] += a[i] * cs[b] + bb[i] * sn[b];
+    }
   }
+  for (int i = 0; i < n; i++)
+    z[i] += rho * (w->z[i] - w->f0[i]);
 }
 
 int sg3_walk_compute(sg3_generator *g, const sg3_walk *w, double t, float *ws,
