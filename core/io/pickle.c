@@ -11,7 +11,7 @@
 
 #include "error.h"
 #include "io/pickle_json.h"
-#include "io/pickle_vm.h"
+#include "io/pickle_torch.h"
 #include "io/tensors.h"
 
 #define MAX_MODULE_DEPTH 32
@@ -47,8 +47,8 @@ static size_t entries(const pk_obj *o) {
     return o->u.seq.n / 2;
   if (o->type == PK_SET || o->type == PK_FROZENSET)
     return o->u.seq.n;
-  if (o->type == PK_PERSISTENT)
-    return entries(o->u.inst.args);
+  if (pk_torch_persistent(o))
+    return entries(pk_torch_persistent(o));
   return 0;
 }
 
@@ -64,8 +64,8 @@ typedef struct {
 
 static int as_module(const pk_obj *o, module_view *m) {
   memset(m, 0, sizeof *m);
-  if (o->type == PK_PERSISTENT) {
-    const pk_obj *meta = o->u.inst.args;
+  const pk_obj *meta = pk_torch_persistent(o);
+  if (meta) {
     const pk_obj *cls = pk_dict_get(meta, "class_name");
     const pk_obj *state = pk_dict_get(meta, "state");
     const pk_obj *type = pk_dict_get(meta, "type");
@@ -162,45 +162,15 @@ static int check_generator(const pk_obj *g, module_view *m, char **error) {
 
 /* ---- tensors ---- */
 
-static int read_f32(const uint8_t *p, pk_dtype_kind kind, float *out) {
-  uint32_t bits;
-  switch (kind) {
-  case PK_DT_F32:
-    bits = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-    memcpy(out, &bits, 4);
-    return 0;
-  case PK_DT_F16:
-    *out = sg3_half_to_float((uint16_t)(p[0] | p[1] << 8));
-    return 0;
-  case PK_DT_BF16:
-    bits = (uint32_t)(p[0] | p[1] << 8) << 16;
-    memcpy(out, &bits, 4);
-    return 0;
-  case PK_DT_F64: {
-    uint64_t u = 0;
-    for (int i = 7; i >= 0; i--)
-      u = u << 8 | p[i];
-    double d;
-    memcpy(&d, &u, 8);
-    *out = (float)d;
-    return 0;
-  }
-  default:
-    return -1;
-  }
-}
-
 /* Copies a strided view of a storage out as contiguous float32. The view was
  * checked against the storage when the tensor was rebuilt. */
 static int add_tensor(walker *w, const char *name, const pk_tensor *t) {
-  const pk_storage *s = t->storage->u.storage;
+  const pk_storage *s = pk_torch_storage(t->storage);
   char shown[PK_SHOW_SIZE];
   if (t->ndim > SG3_MAX_DIMS)
     return sg3_set_error(w->error, "tensor '%s' has %d dimensions (at most %d)",
                          name, t->ndim, SG3_MAX_DIMS);
-  if (s->kind != PK_DT_F32 && s->kind != PK_DT_F16 && s->kind != PK_DT_BF16 &&
-      s->kind != PK_DT_F64)
+  if (!sg3_dtype_is_float(s->dtype))
     return sg3_set_error(w->error,
                          "tensor '%s' is stored as torch.%s; only float32, "
                          "float16, bfloat16 and float64 are supported",
@@ -231,7 +201,7 @@ static int add_tensor(walker *w, const char *name, const pk_tensor *t) {
         for (int64_t d = 0; d < size[3]; d++) {
           uint64_t idx = (uint64_t)(t->offset + a * stride[0] + b * stride[1] +
                                     c * stride[2] + d * stride[3]);
-          read_f32(s->data + idx * es, s->kind, &data[k++]);
+          sg3_dtype_to_f32(s->dtype, s->data + idx * es, 1, &data[k++]);
         }
   return sg3_tensor_set_add(w->set, name, t->ndim, t->size, data, w->error);
 }
@@ -339,12 +309,13 @@ static int walk(walker *w, const module_view *m, const char *prefix,
         continue;
       if (join(w, name, prefix, k->u.s))
         goto out;
-      if (v->type != PK_TENSOR) {
+      const pk_tensor *t = pk_torch_tensor(v);
+      if (!t) {
         sg3_set_error(w->error, "'%s' is a %s, not a tensor", name,
                       pk_type_name(v));
         goto out;
       }
-      if (add_tensor(w, name, v->u.tensor))
+      if (add_tensor(w, name, t))
         goto out;
     }
   }
@@ -435,7 +406,7 @@ static char *init_kwargs_json(pk_vm *vm, const module_view *m, char **error) {
 /* ---- top level ---- */
 
 static int find_g_ema(const pk_obj *root, const pk_obj **g, char **error) {
-  if (root->type == PK_PERSISTENT || root->type == PK_INSTANCE) {
+  if (pk_torch_persistent(root) || root->type == PK_INSTANCE) {
     *g = root; /* a bare network pickled on its own */
     return 0;
   }
@@ -508,11 +479,12 @@ int sg3_pickle_read(const uint8_t *data, size_t size, const char *name,
                          name);
   pk_heap heap;
   pk_vm vm;
+  pk_torch_state torch = {0};
   pk_obj *root = NULL;
   sg3_tensor_set set;
   sg3_tensor_set_init(&set);
   pk_heap_init(&heap, data, size);
-  pk_vm_init(&vm, &heap, data, size, error);
+  pk_vm_init(&vm, &heap, &pk_torch_hooks, &torch, data, size, error);
   int rc = pk_vm_run(&vm, &root);
   if (rc == 0)
     rc = extract(&vm, root, size, &set, error);

@@ -75,13 +75,13 @@ static int put_value(json_out *j, const pk_obj *o, const char *what, int depth);
 
 static int put_element(json_out *j, const pk_ndarray *a, size_t idx,
                        const char *what, int depth) {
-  const pk_dtype *d = a->dtype->u.dtype;
+  const pk_dtype *d = pk_torch_dtype(a->dtype);
   if (d->is_object)
     return put_value(j, a->data->u.seq.v[idx], what, depth + 1);
   int64_t i = 0;
   double f = 0;
-  int r = pk_read_element(a->data->u.s.p + idx * d->elem_size, d->kind,
-                          d->elem_size, d->big_endian, &i, &f);
+  int r = sg3_dtype_read_number(d->dtype, a->data->u.s.p + idx * d->elem_size,
+                                d->big_endian, &i, &f);
   char shown[PK_SHOW_SIZE];
   if (r < 0)
     return sg3_set_error(j->error,
@@ -89,7 +89,7 @@ static int put_element(json_out *j, const pk_ndarray *a, size_t idx,
                          pk_show(d->str, shown, sizeof shown));
   if (r == 0)
     return put_float(j, f, what);
-  if (d->kind == PK_DT_BOOL)
+  if (d->dtype == SG3_DT_BOOL)
     g_string_append(j->s, i ? "true" : "false");
   else
     g_string_append_printf(j->s, "%lld", (long long)i);
@@ -258,8 +258,11 @@ static int put_value(json_out *j, const pk_obj *o, const char *what,
     return 0;
   case PK_DICT:
     return put_dict(j, o, what, depth);
-  case PK_NDARRAY:
-    return put_ndarray(j, o->u.nd, what, depth);
+  case PK_EXT:
+    if (pk_torch_ndarray(o))
+      return put_ndarray(j, pk_torch_ndarray(o), what, depth);
+    return sg3_set_error(j->error, "init_kwargs: %s is a %s", what,
+                         pk_type_name(o));
   case PK_INSTANCE:
     if (o->u.inst.cls && o->u.inst.cls->type == PK_GLOBAL) {
       const pk_obj *c = o->u.inst.cls;

@@ -3,7 +3,7 @@
 #ifndef SG3_PICKLE_JSON_H
 #define SG3_PICKLE_JSON_H
 
-#include "io/pickle_vm.h"
+#include "io/pickle_torch.h"
 
 /* Returns a malloc()ed string, or NULL with *error set (naming the key whose
  * value JSON cannot hold: tensors, bytes, arbitrary objects, NaN...). */

@@ -1,6 +1,6 @@
 /* The pickle opcode interpreter. It mirrors CPython's Unpickler (a value
  * stack split into frames by MARK, a memo, STOP returning the top value)
- * but builds pk_obj values; what callables do is left to pickle_torch.c. */
+ * but builds pk_obj values; what callables do is left to the hooks. */
 #include "io/pickle_vm.h"
 
 #include <stdarg.h>
@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "error.h"
-#include "io/tensors.h"
 
 #define PK_CHUNK 1024
 
@@ -159,10 +158,13 @@ static pk_obj *new_seq(pk_vm *vm, pk_type type, pk_obj *const *items,
   return o;
 }
 
-void pk_vm_init(pk_vm *vm, pk_heap *heap, const uint8_t *p, size_t n,
-                char **error) {
+void pk_vm_init(pk_vm *vm, pk_heap *heap, const pk_hooks *hooks,
+                void *hook_data, const uint8_t *p, size_t n, char **error) {
+  static const pk_hooks none;
   memset(vm, 0, sizeof *vm);
   vm->heap = heap;
+  vm->hooks = hooks ? hooks : &none;
+  vm->hook_data = hook_data;
   vm->p = p;
   vm->n = n;
   vm->error = error;
@@ -172,8 +174,7 @@ void pk_vm_free(pk_vm *vm) {
   free(vm->stack);
   free(vm->marks);
   free(vm->memo);
-  free(vm->storages);
-  vm->stack = vm->memo = vm->storages = NULL;
+  vm->stack = vm->memo = NULL;
   vm->marks = NULL;
 }
 
@@ -397,7 +398,8 @@ static int tuple_n(pk_vm *vm, size_t n) {
  * subclasses inside D, say) swallow them. */
 static int add_items(pk_vm *vm, pk_obj *target, pk_obj *const *items, size_t n,
                      pk_type want, const char *op) {
-  if (target->type == PK_INSTANCE || target->type == PK_PERSISTENT)
+  if (target->type == PK_INSTANCE ||
+      (target->type == PK_EXT && target->u.ext.type->ignores_items))
     return 0;
   if (target->type != want)
     return pk_fail(vm, "%s on a %s", op, pk_type_name(target));
@@ -457,7 +459,9 @@ static int op_reduce(pk_vm *vm) {
   if (args->type != PK_TUPLE)
     return pk_fail(vm, "REDUCE arguments are a %s, not a tuple",
                    pk_type_name(args));
-  if (pk_call(vm, fn, args, &out))
+  int (*call)(pk_vm *, pk_obj *, pk_obj *, pk_obj **) =
+      vm->hooks->call ? vm->hooks->call : pk_default_call;
+  if (call(vm, fn, args, &out))
     return -1;
   return push(vm, out);
 }
@@ -471,7 +475,9 @@ static int op_newobj(pk_vm *vm, int ex) {
   if (args->type != PK_TUPLE)
     return pk_fail(vm, "NEWOBJ arguments are a %s, not a tuple",
                    pk_type_name(args));
-  if (pk_newobj(vm, cls, args, &out))
+  int (*newobj)(pk_vm *, pk_obj *, pk_obj *, pk_obj **) =
+      vm->hooks->newobj ? vm->hooks->newobj : pk_default_newobj;
+  if (newobj(vm, cls, args, &out))
     return -1;
   return push(vm, out);
 }
@@ -480,12 +486,16 @@ static int op_build(pk_vm *vm) {
   pk_obj *state = pop(vm), *obj = state ? top(vm) : NULL;
   if (!obj)
     return -1;
-  return pk_build(vm, obj, state);
+  return (vm->hooks->build ? vm->hooks->build : pk_default_build)(vm, obj,
+                                                                  state);
 }
 
 static int op_persid(pk_vm *vm, pk_obj *pid) {
   pk_obj *out = NULL;
-  if (!pid || pk_persistent_load(vm, pid, &out))
+  int (*load)(pk_vm *, pk_obj *, pk_obj **) = vm->hooks->persistent_load
+                                                  ? vm->hooks->persistent_load
+                                                  : pk_default_persistent_load;
+  if (!pid || load(vm, pid, &out))
     return -1;
   return push(vm, out);
 }
@@ -766,73 +776,56 @@ pk_obj *pk_dict_get(const pk_obj *dict, const char *key) {
 
 const char *pk_type_name(const pk_obj *o) {
   static const char *const names[] = {
-      "None",          "bool",         "int",
-      "int",           "float",        "str",
-      "bytes",         "tuple",        "list",
-      "dict",          "set",          "frozenset",
-      "global",        "object",       "persistent object",
-      "torch storage", "torch tensor", "numpy array",
-      "numpy dtype"};
+      "None",  "bool", "int",  "int", "float",     "str",    "bytes",
+      "tuple", "list", "dict", "set", "frozenset", "global", "object"};
   if (!o)
     return "nothing";
+  if (o->type == PK_EXT)
+    return o->u.ext.type->name;
   return o->type < sizeof names / sizeof *names ? names[o->type] : "?";
 }
 
-/* ---- numbers ---- */
+/* ---- objects for the hooks, and the generic hooks ---- */
 
-int pk_read_element(const uint8_t *p, pk_dtype_kind kind, size_t elem_size,
-                    int big_endian, int64_t *i, double *f) {
-  if (elem_size == 0 || elem_size > 8)
-    return -1;
-  uint64_t u = 0;
-  for (size_t k = 0; k < elem_size; k++) {
-    size_t idx = big_endian ? k : elem_size - 1 - k;
-    u = u << 8 | p[idx];
+pk_obj *pk_new_ext(pk_vm *vm, const pk_ext_type *type, void *data) {
+  pk_obj *o = pk_new(vm, PK_EXT);
+  if (o) {
+    o->u.ext.type = type;
+    o->u.ext.data = data;
   }
-  switch (kind) {
-  case PK_DT_BOOL:
-    *i = u != 0;
-    return 1;
-  case PK_DT_INT: {
-    if (elem_size < 8 && (u >> (8 * elem_size - 1)) & 1)
-      u |= UINT64_MAX << (8 * elem_size); /* sign-extend */
-    memcpy(i, &u, sizeof *i);
-    return 1;
+  return o;
+}
+
+void *pk_ext_data(const pk_obj *o, const pk_ext_type *type) {
+  return o && o->type == PK_EXT && o->u.ext.type == type ? o->u.ext.data : NULL;
+}
+
+pk_obj *pk_new_instance(pk_vm *vm, pk_obj *cls, pk_obj *args) {
+  pk_obj *o = pk_new(vm, PK_INSTANCE);
+  if (o) {
+    o->u.inst.cls = cls;
+    o->u.inst.args = args;
   }
-  case PK_DT_UINT:
-    if (u > INT64_MAX)
-      return -1;
-    *i = (int64_t)u;
-    return 1;
-  case PK_DT_F16:
-    if (elem_size != 2)
-      return -1;
-    *f = sg3_half_to_float((uint16_t)u);
-    return 0;
-  case PK_DT_BF16: {
-    if (elem_size != 2)
-      return -1;
-    uint32_t bits = (uint32_t)u << 16;
-    float x;
-    memcpy(&x, &bits, sizeof x);
-    *f = x;
-    return 0;
-  }
-  case PK_DT_F32: {
-    if (elem_size != 4)
-      return -1;
-    uint32_t bits = (uint32_t)u;
-    float x;
-    memcpy(&x, &bits, sizeof x);
-    *f = x;
-    return 0;
-  }
-  case PK_DT_F64:
-    if (elem_size != 8)
-      return -1;
-    memcpy(f, &u, sizeof *f);
-    return 0;
-  default:
-    return -1;
-  }
+  return o;
+}
+
+int pk_default_call(pk_vm *vm, pk_obj *fn, pk_obj *args, pk_obj **out) {
+  return (*out = pk_new_instance(vm, fn, args)) ? 0 : -1;
+}
+
+int pk_default_newobj(pk_vm *vm, pk_obj *cls, pk_obj *args, pk_obj **out) {
+  return (*out = pk_new_instance(vm, cls, args)) ? 0 : -1;
+}
+
+int pk_default_build(pk_vm *vm, pk_obj *obj, pk_obj *state) {
+  if (obj->type != PK_INSTANCE)
+    return pk_fail(vm, "BUILD on a %s", pk_type_name(obj));
+  obj->u.inst.state = state;
+  return 0;
+}
+
+int pk_default_persistent_load(pk_vm *vm, pk_obj *pid, pk_obj **out) {
+  (void)pid;
+  *out = NULL;
+  return pk_fail(vm, "persistent ids are not supported here");
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "io/dtype.h"
 #include "io/tensors.h"
 
 #define MAX_HEADER (64u << 20)
@@ -37,41 +38,6 @@ static int set_family(sg3_tensor_set *out, const char *format, const char *name,
   return out->family ? 0 : sg3_oom(error, NULL);
 }
 
-/* Converts `numel` little-endian elements of `dtype` to float32. */
-static int convert(const char *dtype, const uint8_t *src, size_t numel,
-                   float *dst) {
-  if (strcmp(dtype, "F32") == 0) {
-    memcpy(dst, src, numel * 4);
-  } else if (strcmp(dtype, "F16") == 0) {
-    for (size_t i = 0; i < numel; i++)
-      dst[i] = sg3_half_to_float((uint16_t)(src[2 * i] | src[2 * i + 1] << 8));
-  } else if (strcmp(dtype, "BF16") == 0) {
-    for (size_t i = 0; i < numel; i++) {
-      uint32_t bits = (uint32_t)(src[2 * i] | src[2 * i + 1] << 8) << 16;
-      memcpy(&dst[i], &bits, 4);
-    }
-  } else if (strcmp(dtype, "F64") == 0) {
-    for (size_t i = 0; i < numel; i++) {
-      double d;
-      memcpy(&d, src + 8 * i, 8);
-      dst[i] = (float)d;
-    }
-  } else {
-    return -1;
-  }
-  return 0;
-}
-
-static size_t dtype_size(const char *dtype) {
-  if (!strcmp(dtype, "F32"))
-    return 4;
-  if (!strcmp(dtype, "F16") || !strcmp(dtype, "BF16"))
-    return 2;
-  if (!strcmp(dtype, "F64"))
-    return 8;
-  return 0;
-}
-
 static int json_uint(JsonNode *node, uint64_t *out) {
   if (!node || !JSON_NODE_HOLDS_VALUE(node) ||
       json_node_get_value_type(node) != G_TYPE_INT64)
@@ -98,8 +64,9 @@ static int read_tensor(const char *tname, JsonNode *node, const uint8_t *body,
         error, "tensor '%s': header entry lacks dtype, shape or data_offsets",
         tname);
   const char *dtype = json_node_get_string(dt);
-  size_t esize = dtype_size(dtype);
-  if (!esize)
+  sg3_dtype type = sg3_dtype_from_safetensors(dtype);
+  size_t esize = sg3_dtype_get(type)->size;
+  if (!sg3_dtype_is_float(type))
     return sg3_set_error(error,
                          "tensor '%s' has dtype %s; only F32, F16, BF16 and "
                          "F64 are supported",
@@ -140,7 +107,7 @@ static int read_tensor(const char *tname, JsonNode *node, const uint8_t *body,
   float *data = malloc(numel ? numel * sizeof(float) : 1);
   if (!data)
     return sg3_set_error(error, "out of memory for tensor '%s'", tname);
-  convert(dtype, body + begin, numel, data);
+  sg3_dtype_to_f32(type, body + begin, numel, data);
   return sg3_tensor_set_add(out, tname, (int)ndim, shape, data, error);
 }
 

@@ -36,9 +36,6 @@ const sg3_tensor *sg3_tensor_set_find(const sg3_tensor_set *set,
  * overflow or negative dims. */
 size_t sg3_shape_numel(int ndim, const int64_t *shape, int *ok);
 
-/* IEEE binary16 to float32, exactly (subnormals, infinities, NaN). */
-float sg3_half_to_float(uint16_t h);
-
 /* Readers. `data`/`size` is the whole file; `name` is for messages. */
 int sg3_safetensors_read(const uint8_t *data, size_t size, const char *name,
                          sg3_tensor_set *out, char **error);
