@@ -170,8 +170,9 @@ static pk_obj *find_storage(pk_vm *vm, pk_slice key) {
 static int add_storage(pk_vm *vm, pk_obj *o) {
   pk_torch_state *st = state(vm);
   if (st->nstorages >= PK_MAX_STORAGES_PER_STREAM)
-    return pk_fail(vm, "more than %d storages in one torch.save stream",
-                   PK_MAX_STORAGES_PER_STREAM);
+    return pk_fail_code(vm, SG3_ERR_TOO_LARGE,
+                        "more than %d storages in one torch.save stream",
+                        PK_MAX_STORAGES_PER_STREAM);
   st->storages[st->nstorages++] = o;
   return 0;
 }
@@ -210,8 +211,9 @@ static int torch_persistent_load(pk_vm *vm, pk_obj *pid, pk_obj **out) {
   size_t elem_size = sg3_dtype_get(dtype)->size;
   char shown[PK_SHOW_SIZE];
   if (!elem_size)
-    return pk_fail(vm, "unknown storage type torch.%s",
-                   pk_show(type->u.global.name, shown, sizeof shown));
+    return pk_fail_code(vm, SG3_ERR_UNSUPPORTED,
+                        "unknown storage type torch.%s",
+                        pk_show(type->u.global.name, shown, sizeof shown));
 
   pk_obj *root = find_storage(vm, key->u.s);
   if (!root && !(root = new_storage(vm, type->u.global.name, dtype, key->u.s,
@@ -263,6 +265,8 @@ static int read_storage_data(pk_vm *in, const pk_obj *keys) {
     pk_storage *s = pk_torch_storage(o);
     if (in->n - in->pos < 8)
       return pk_fail(in, "truncated: storage data");
+    if (pk_need(in, in->p + in->pos, 8))
+      return -1;
     uint64_t count = 0;
     for (int b = 7; b >= 0; b--)
       count = count << 8 | in->p[in->pos + (size_t)b];
@@ -299,8 +303,11 @@ static int load_from_bytes(pk_vm *vm, const pk_obj *bytes, pk_obj **out) {
     return pk_fail(vm, "nested torch.save stream");
   if (bytes->type != PK_BYTES)
     return pk_fail(vm, "_load_from_bytes of a %s", pk_type_name(bytes));
+  if (pk_need(vm, bytes->u.s.p, bytes->u.s.n < 4 ? bytes->u.s.n : 4))
+    return -1;
   if (bytes->u.s.n >= 4 && memcmp(bytes->u.s.p, "PK\3\4", 4) == 0)
-    return pk_fail(vm, "zip-format torch.save storages are not supported");
+    return pk_fail_code(vm, SG3_ERR_UNSUPPORTED,
+                        "zip-format torch.save storages are not supported");
   pk_vm in;
   pk_torch_state ist = {.inner = 1, .call_depth = state(vm)->call_depth};
   pk_vm_init(&in, vm->heap, &pk_torch_hooks, &ist, bytes->u.s.p, bytes->u.s.n,
@@ -318,14 +325,15 @@ static int load_from_bytes(pk_vm *vm, const pk_obj *bytes, pk_obj **out) {
   if (pk_vm_run(&in, &proto))
     goto out;
   if (proto->type != PK_INT || proto->u.i != 1001) {
-    pk_fail(&in, "unsupported torch.save protocol");
+    pk_fail_code(&in, SG3_ERR_UNSUPPORTED, "unsupported torch.save protocol");
     goto out;
   }
   if (pk_vm_run(&in, &info))
     goto out;
   const pk_obj *le = pk_dict_get(info, "little_endian");
   if (info->type != PK_DICT || (le && !(le->type == PK_BOOL && le->u.i))) {
-    pk_fail(&in, "big-endian torch.save streams are not supported");
+    pk_fail_code(&in, SG3_ERR_UNSUPPORTED,
+                 "big-endian torch.save streams are not supported");
     goto out;
   }
   if (pk_vm_run(&in, &obj) || pk_vm_run(&in, &keys) ||
@@ -435,7 +443,7 @@ static int set_array(pk_vm *vm, pk_ndarray *a, const pk_obj *shape,
   size_t numel = 1;
   for (int i = 0; i < a->ndim; i++) {
     if (a->shape[i] && numel > (SIZE_MAX / 16) / (uint64_t)a->shape[i])
-      return pk_fail(vm, "numpy array too large");
+      return pk_fail_code(vm, SG3_ERR_TOO_LARGE, "numpy array too large");
     numel *= (size_t)a->shape[i];
   }
   if (d->is_object) {
@@ -486,6 +494,8 @@ static int numpy_scalar(pk_vm *vm, const pk_obj *fn, const pk_obj *args,
     return pk_fail(vm, "numpy scalar data does not match its dtype");
   int64_t i = 0;
   double f = 0;
+  if (pk_need(vm, data->u.s.p, data->u.s.n))
+    return -1;
   int r = sg3_dtype_read_number(d->dtype, data->u.s.p, d->big_endian, &i, &f);
   pk_obj *o;
   if (r < 0) { /* complex, strings...: keep it opaque */
@@ -598,7 +608,7 @@ static int torch_call(pk_vm *vm, pk_obj *fn, pk_obj *args, pk_obj **out) {
       return pk_fail(vm, "_rebuild_from_type_v2 arguments are not a tuple");
     pk_torch_state *st = state(vm);
     if (st->call_depth >= PK_MAX_CALL_DEPTH)
-      return pk_fail(vm, "calls nested too deeply");
+      return pk_fail_code(vm, SG3_ERR_TOO_LARGE, "calls nested too deeply");
     st->call_depth++;
     int rc = torch_call(vm, arg(args, 0), arg(args, 2), out);
     st->call_depth--;

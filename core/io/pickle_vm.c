@@ -24,9 +24,11 @@ struct pk_block {
   _Alignas(16) unsigned char data[];
 };
 
-void pk_heap_init(pk_heap *h, const uint8_t *file, size_t size) {
+void pk_heap_init(pk_heap *h, const sg3_source *src) {
+  size_t size = src->size;
   memset(h, 0, sizeof *h);
-  h->file = file;
+  h->src = src;
+  h->file = src->data;
   h->file_size = size;
   h->max_ops = (uint64_t)size + 1024;
   h->max_items = 2 * (uint64_t)size + (1u << 20);
@@ -62,28 +64,54 @@ static size_t file_offset(const pk_vm *vm, size_t pos) {
   return pos;
 }
 
-int pk_fail(pk_vm *vm, const char *fmt, ...) {
-  if (!vm->error || *vm->error)
-    return -1;
-  va_list ap;
-  va_start(ap, fmt);
+static int vfail(pk_vm *vm, int code, const char *fmt, va_list ap) {
   char buf[512];
   vsnprintf(buf, sizeof buf, fmt, ap);
+  size_t at = file_offset(vm, vm->op_pos);
+  if (code)
+    return sg3_fail(vm->error, (sg3_status)code, "%s (at byte %zu)", buf, at);
+  return sg3_set_error(vm->error, "%s (at byte %zu)", buf, at);
+}
+
+int pk_fail(pk_vm *vm, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vfail(vm, 0, fmt, ap);
   va_end(ap);
-  return sg3_set_error(vm->error, "%s (at byte %zu)", buf,
-                       file_offset(vm, vm->op_pos));
+  return -1;
+}
+
+int pk_fail_code(pk_vm *vm, sg3_status code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vfail(vm, code, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+int pk_oom(pk_vm *vm) {
+  return pk_fail_code(vm, SG3_ERR_NO_MEMORY, "out of memory");
+}
+
+int pk_need(pk_vm *vm, const void *p, size_t n) {
+  return sg3_need(vm->heap->src, p, n, vm->error);
+}
+
+void pk_release(pk_vm *vm, const void *p, size_t n) {
+  sg3_release(vm->heap->src, p, n);
 }
 
 pk_obj *pk_new(pk_vm *vm, pk_type type) {
   pk_heap *h = vm->heap;
   if (h->nobjects >= PK_MAX_OBJECTS) {
-    pk_fail(vm, "more than %u objects in the pickle", PK_MAX_OBJECTS);
+    pk_fail_code(vm, SG3_ERR_TOO_LARGE, "more than %u objects in the pickle",
+                 PK_MAX_OBJECTS);
     return NULL;
   }
   if (!h->chunks || h->chunks->used == PK_CHUNK) {
     pk_chunk *c = malloc(sizeof *c);
     if (!c) {
-      pk_fail(vm, "out of memory");
+      pk_oom(vm);
       return NULL;
     }
     c->next = h->chunks;
@@ -100,13 +128,14 @@ pk_obj *pk_new(pk_vm *vm, pk_type type) {
 void *pk_alloc(pk_vm *vm, size_t size) {
   pk_heap *h = vm->heap;
   if (size > h->max_alloc_bytes - h->alloc_bytes) {
-    pk_fail(vm, "the pickle needs more memory than its size justifies");
+    pk_fail_code(vm, SG3_ERR_TOO_LARGE,
+                 "the pickle needs more memory than its size justifies");
     return NULL;
   }
   h->alloc_bytes += size;
   pk_block *b = calloc(1, sizeof *b + size);
   if (!b) {
-    pk_fail(vm, "out of memory");
+    pk_oom(vm);
     return NULL;
   }
   b->next = vm->heap->blocks;
@@ -117,8 +146,9 @@ void *pk_alloc(pk_vm *vm, size_t size) {
 static int count_items(pk_vm *vm, size_t n) {
   pk_heap *h = vm->heap;
   if (n > h->max_items - h->items)
-    return pk_fail(vm, "the pickle fills more container slots than its size "
-                       "justifies");
+    return pk_fail_code(vm, SG3_ERR_TOO_LARGE,
+                        "the pickle fills more container slots than its size "
+                        "justifies");
   h->items += n;
   return 0;
 }
@@ -129,10 +159,10 @@ int pk_seq_push(pk_vm *vm, pk_obj *seq, pk_obj *item) {
   if (seq->u.seq.n == seq->u.seq.cap) {
     size_t cap = seq->u.seq.cap ? seq->u.seq.cap * 2 : 4;
     if (cap > SIZE_MAX / sizeof(pk_obj *))
-      return pk_fail(vm, "out of memory");
+      return pk_oom(vm);
     pk_obj **v = realloc(seq->u.seq.v, cap * sizeof *v);
     if (!v)
-      return pk_fail(vm, "out of memory");
+      return pk_oom(vm);
     seq->u.seq.v = v;
     seq->u.seq.cap = cap;
   }
@@ -150,7 +180,7 @@ static pk_obj *new_seq(pk_vm *vm, pk_type type, pk_obj *const *items,
     return NULL;
   o->u.seq.v = malloc(n * sizeof *items);
   if (!o->u.seq.v) {
-    pk_fail(vm, "out of memory");
+    pk_oom(vm);
     return NULL;
   }
   memcpy(o->u.seq.v, items, n * sizeof *items);
@@ -168,6 +198,8 @@ void pk_vm_init(pk_vm *vm, pk_heap *heap, const pk_hooks *hooks,
   vm->p = p;
   vm->n = n;
   vm->error = error;
+  if (!heap->src || !heap->src->need)
+    vm->ready = n; /* all in memory */
 }
 
 void pk_vm_free(pk_vm *vm) {
@@ -189,11 +221,12 @@ static int push(pk_vm *vm, pk_obj *o) {
     return -1;
   if (vm->sp == vm->stack_cap) {
     if (vm->stack_cap >= PK_MAX_STACK)
-      return pk_fail(vm, "pickle stack deeper than %u", PK_MAX_STACK);
+      return pk_fail_code(vm, SG3_ERR_TOO_LARGE, "pickle stack deeper than %u",
+                          PK_MAX_STACK);
     size_t cap = vm->stack_cap ? vm->stack_cap * 2 : 64;
     pk_obj **s = realloc(vm->stack, cap * sizeof *s);
     if (!s)
-      return pk_fail(vm, "out of memory");
+      return pk_oom(vm);
     vm->stack = s;
     vm->stack_cap = cap;
   }
@@ -220,11 +253,12 @@ static pk_obj *top(pk_vm *vm) {
 static int mark(pk_vm *vm) {
   if (vm->nmarks == vm->marks_cap) {
     if (vm->marks_cap >= PK_MAX_MARKS)
-      return pk_fail(vm, "more than %u nested MARKs", PK_MAX_MARKS);
+      return pk_fail_code(vm, SG3_ERR_TOO_LARGE, "more than %u nested MARKs",
+                          PK_MAX_MARKS);
     size_t cap = vm->marks_cap ? vm->marks_cap * 2 : 16;
     size_t *m = realloc(vm->marks, cap * sizeof *m);
     if (!m)
-      return pk_fail(vm, "out of memory");
+      return pk_oom(vm);
     vm->marks = m;
     vm->marks_cap = cap;
   }
@@ -242,10 +276,24 @@ static int pop_mark(pk_vm *vm, size_t *k) {
 
 /* ---- reading the stream ---- */
 
+/* Reads the next k bytes of the stream, and some more ahead. */
+#define PK_READAHEAD ((size_t)64 << 10)
+static int fill(pk_vm *vm, size_t k) {
+  size_t want = k > PK_READAHEAD ? k : PK_READAHEAD;
+  if (want > vm->n - vm->pos)
+    want = vm->n - vm->pos;
+  if (pk_need(vm, vm->p + vm->pos, want))
+    return -1;
+  vm->ready = vm->pos + want;
+  return 0;
+}
+
 static int need(pk_vm *vm, size_t k, const char *what) {
   if (vm->n - vm->pos < k)
     return pk_fail(vm, "truncated: %s needs %zu bytes, %zu left", what, k,
                    vm->n - vm->pos);
+  if (vm->pos + k > vm->ready)
+    return fill(vm, k);
   return 0;
 }
 
@@ -257,8 +305,10 @@ static uint64_t get_le(const uint8_t *p, int k) {
 }
 
 /* A length-prefixed string or bytes: `lenbytes` little-endian length bytes
- * then the data, which must fit in what is left of the stream. */
-static int read_slice(pk_vm *vm, int lenbytes, const char *what, pk_slice *s) {
+ * then the data, which must fit in what is left of the stream. With `lazy`,
+ * long data is not read yet. */
+static int read_slice(pk_vm *vm, int lenbytes, int lazy, const char *what,
+                      pk_slice *s) {
   if (need(vm, (size_t)lenbytes, what))
     return -1;
   uint64_t len = get_le(vm->p + vm->pos, lenbytes);
@@ -266,6 +316,9 @@ static int read_slice(pk_vm *vm, int lenbytes, const char *what, pk_slice *s) {
     return pk_fail(vm, "truncated: %s of %llu bytes, %zu left", what,
                    (unsigned long long)len, vm->n - vm->pos - (size_t)lenbytes);
   vm->pos += (size_t)lenbytes;
+  if ((!lazy || len < PK_LAZY_BYTES) && vm->pos + len > vm->ready &&
+      fill(vm, (size_t)len))
+    return -1;
   s->p = vm->p + vm->pos;
   s->n = (size_t)len;
   vm->pos += (size_t)len;
@@ -275,6 +328,8 @@ static int read_slice(pk_vm *vm, int lenbytes, const char *what, pk_slice *s) {
 /* A text line ending in '\n' (GLOBAL, GET, PUT); at most 4096 bytes. */
 static int read_line(pk_vm *vm, const char *what, pk_slice *s) {
   size_t left = vm->n - vm->pos, max = left < 4096 ? left : 4096;
+  if (vm->pos + max > vm->ready && fill(vm, max))
+    return -1;
   const uint8_t *start = vm->p + vm->pos;
   const uint8_t *nl = memchr(start, '\n', max);
   if (!nl)
@@ -319,11 +374,12 @@ static int memo_put(pk_vm *vm, uint64_t idx) {
                    (unsigned long long)idx, vm->memo_n);
   if (vm->memo_n == vm->memo_cap) {
     if (vm->memo_cap >= PK_MAX_OBJECTS)
-      return pk_fail(vm, "memo larger than %u entries", PK_MAX_OBJECTS);
+      return pk_fail_code(vm, SG3_ERR_TOO_LARGE, "memo larger than %u entries",
+                          PK_MAX_OBJECTS);
     size_t cap = vm->memo_cap ? vm->memo_cap * 2 : 256;
     pk_obj **m = realloc(vm->memo, cap * sizeof *m);
     if (!m)
-      return pk_fail(vm, "out of memory");
+      return pk_oom(vm);
     vm->memo = m;
     vm->memo_cap = cap;
   }
@@ -502,7 +558,8 @@ static int op_persid(pk_vm *vm, pk_obj *pid) {
 
 static int push_slice(pk_vm *vm, pk_type type, int lenbytes, const char *what) {
   pk_slice s;
-  if (read_slice(vm, lenbytes, what, &s))
+  /* Only bytes can wait: strings and numbers are looked at right away. */
+  if (read_slice(vm, lenbytes, type == PK_BYTES, what, &s))
     return -1;
   return push(vm, new_slice(vm, type, s));
 }
@@ -513,7 +570,8 @@ static int step(pk_vm *vm, pk_obj **out, int *stop) {
   if (need(vm, 1, "opcode"))
     return -1;
   if (++vm->heap->ops > vm->heap->max_ops)
-    return pk_fail(vm, "the pickle runs more opcodes than it has bytes");
+    return pk_fail_code(vm, SG3_ERR_TOO_LARGE,
+                        "the pickle runs more opcodes than it has bytes");
   uint8_t op = vm->p[vm->pos++];
   const uint8_t *a = vm->p + vm->pos; /* argument bytes */
   pk_obj *o;
@@ -522,7 +580,8 @@ static int step(pk_vm *vm, pk_obj **out, int *stop) {
     if (need(vm, 1, "PROTO"))
       return -1;
     if (a[0] > 5)
-      return pk_fail(vm, "unsupported pickle protocol %d", a[0]);
+      return pk_fail_code(vm, SG3_ERR_UNSUPPORTED,
+                          "unsupported pickle protocol %d", a[0]);
     vm->pos++;
     return 0;
   case 0x95: /* FRAME: framing is only a hint for buffered readers */
@@ -583,7 +642,7 @@ static int step(pk_vm *vm, pk_obj **out, int *stop) {
   case 0x8a:   /* LONG1 */
   case 0x8b: { /* LONG4 */
     pk_slice s;
-    if (read_slice(vm, op == 0x8a ? 1 : 4, "LONG", &s))
+    if (read_slice(vm, op == 0x8a ? 1 : 4, 0, "LONG", &s))
       return -1;
     return push(vm, new_long(vm, s));
   }
@@ -619,7 +678,8 @@ static int step(pk_vm *vm, pk_obj **out, int *stop) {
     return push_slice(vm, PK_BYTES, 8, "BYTEARRAY8");
   case 0x97: /* NEXT_BUFFER */
   case 0x98: /* READONLY_BUFFER */
-    return pk_fail(vm, "out-of-band pickle buffers are not supported");
+    return pk_fail_code(vm, SG3_ERR_UNSUPPORTED,
+                        "out-of-band pickle buffers are not supported");
   case ')': /* EMPTY_TUPLE */
     return push(vm, pk_new(vm, PK_TUPLE));
   case 0x85: /* TUPLE1 */
@@ -710,10 +770,16 @@ static int step(pk_vm *vm, pk_obj **out, int *stop) {
       return -1;
     return op_persid(vm, new_slice(vm, PK_STR, s));
   }
-  default:
+  default: {
+    /* Opcodes of pickle protocols 0 and 1 (and the extension registry)
+     * that network pickles never use: a pickle, but not one of ours. */
+    sg3_status code = memchr("ILFSVio", op, 7) || (op >= 0x82 && op <= 0x84)
+                          ? SG3_ERR_UNSUPPORTED
+                          : SG3_ERR_CORRUPT;
     if (op >= 0x20 && op < 0x7f)
-      return pk_fail(vm, "unsupported pickle opcode '%c'", op);
-    return pk_fail(vm, "unsupported pickle opcode 0x%02x", op);
+      return pk_fail_code(vm, code, "unsupported pickle opcode '%c'", op);
+    return pk_fail_code(vm, code, "unsupported pickle opcode 0x%02x", op);
+  }
   }
 }
 
@@ -722,7 +788,7 @@ int pk_vm_run(pk_vm *vm, pk_obj **out) {
   /* Never NULL, so that `stack + k` is always defined. */
   if (!vm->stack) {
     if (!(vm->stack = malloc(64 * sizeof *vm->stack)))
-      return pk_fail(vm, "out of memory");
+      return pk_oom(vm);
     vm->stack_cap = 64;
   }
   int stop = 0;

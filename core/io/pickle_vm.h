@@ -10,9 +10,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
+#include "io/file.h"
+
 #define PK_MAX_OBJECTS (1u << 22) /* about 200 MB of objects at most */
 #define PK_MAX_STACK (1u << 20)   /* values on the VM stack */
 #define PK_MAX_MARKS (1u << 16)   /* nested MARKs */
+/* Bytes objects this long are not read when the VM passes them (a storage's
+ * torch.save stream, say): whoever looks at them asks for them (pk_need).
+ * Everything else the VM reads as it goes. */
+#define PK_LAZY_BYTES ((size_t)64 << 10)
 
 typedef struct {
   const uint8_t *p;
@@ -75,6 +82,7 @@ typedef struct pk_block pk_block;
 typedef struct {
   const uint8_t *file; /* the whole input, to report offsets */
   size_t file_size;
+  const sg3_source *src; /* where the input's bytes come from */
   pk_chunk *chunks;
   pk_block *blocks;
   size_t nobjects;
@@ -103,6 +111,7 @@ struct pk_vm {
   void *hook_data; /* the hooks' own state for this stream */
   const uint8_t *p;
   size_t n, pos;
+  size_t ready;  /* the bytes up to here are known to be read */
   size_t op_pos; /* start of the opcode being run, for messages */
   pk_obj **stack;
   size_t sp, stack_cap;
@@ -113,7 +122,8 @@ struct pk_vm {
   char **error;
 };
 
-void pk_heap_init(pk_heap *h, const uint8_t *file, size_t size);
+/* The budgets follow src->size; src must outlive the heap. */
+void pk_heap_init(pk_heap *h, const sg3_source *src);
 void pk_heap_free(pk_heap *h);
 pk_obj *pk_new(pk_vm *vm, pk_type type);
 /* Zeroed memory that lives as long as the heap. */
@@ -130,6 +140,19 @@ int pk_vm_run(pk_vm *vm, pk_obj **out);
  * the current opcode. Returns -1. */
 int pk_fail(pk_vm *vm, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The same with an error code (SG3_ERR_UNSUPPORTED, SG3_ERR_TOO_LARGE...;
+ * pk_fail's is the caller's default). */
+int pk_fail_code(pk_vm *vm, sg3_status code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* "out of memory" (SG3_ERR_NO_MEMORY). */
+int pk_oom(pk_vm *vm);
+
+/* Makes the input's bytes [p, p + n) readable (a no-op outside the input or
+ * when it is all in memory); -1 with the error set. Bytes objects of
+ * PK_LAZY_BYTES or more must be asked for before they are looked at. */
+int pk_need(pk_vm *vm, const void *p, size_t n);
+/* They will not be looked at again: their memory may go. */
+void pk_release(pk_vm *vm, const void *p, size_t n);
 
 /* A string from the file made safe for a one-line message: printable ASCII
  * (others become '?'), cut to fit `size` (with "..."). Returns buf. */
