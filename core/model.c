@@ -412,12 +412,13 @@ sg3_model *sg3_model_load_from_memory(const void *data, size_t size,
 }
 
 sg3_model *sg3_model_load(const char *path, char **error) {
-  sg3_file f;
-  if (sg3_file_open(&f, path, error))
+  sg3_tensor_set set;
+  sg3_tensor_set_init(&set);
+  if (sg3_model_file_load(path, &set, error)) {
+    sg3_tensor_set_clear(&set);
     return NULL;
-  sg3_model *m = sg3_model_load_from_memory(f.data, f.size, path, error);
-  sg3_file_close(&f);
-  return m;
+  }
+  return model_new(&set, path, error);
 }
 
 /* A filter designed as SynthesisLayer.design_lowpass_filter does, stored
