@@ -35,7 +35,26 @@ void sg3_source_memory(sg3_source *src, const void *data, size_t size,
   src->name = name;
 }
 
+static const char *kind_of(mode_t mode) {
+  return S_ISDIR(mode)                    ? "a directory"
+         : S_ISFIFO(mode)                 ? "a FIFO"
+         : S_ISCHR(mode) || S_ISBLK(mode) ? "a device"
+         : S_ISSOCK(mode)                 ? "a socket"
+                                          : "not a regular file";
+}
+
+static int not_regular(const char *path, mode_t mode, char **error) {
+  return sg3_fail(error, SG3_ERR_NOT_REGULAR, "%s: is %s, not a model file",
+                  path, kind_of(mode));
+}
+
 static int open_error(const char *path, int err, char **error) {
+  /* Sockets and absent devices cannot even be opened (ENXIO...): say what
+   * they are. */
+  struct stat st;
+  if (err != ENOENT && err != EACCES && stat(path, &st) == 0 &&
+      !S_ISREG(st.st_mode))
+    return not_regular(path, st.st_mode, error);
   sg3_status code = err == ENOENT || err == ENOTDIR ? SG3_ERR_NOT_FOUND
                     : err == EACCES || err == EPERM ? SG3_ERR_PERMISSION
                                                     : SG3_ERR_IO;
@@ -121,13 +140,7 @@ int sg3_file_open_lazy(sg3_file *f, const char *path, char **error) {
   }
   if (!S_ISREG(st.st_mode)) {
     close(fd);
-    const char *what = S_ISDIR(st.st_mode)    ? "a directory"
-                       : S_ISFIFO(st.st_mode) ? "a FIFO"
-                       : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
-                       : S_ISSOCK(st.st_mode)                       ? "a socket"
-                                              : "not a regular file";
-    return sg3_fail(error, SG3_ERR_NOT_REGULAR, "%s: is %s, not a model file",
-                    path, what);
+    return not_regular(path, st.st_mode, error);
   }
   if (st.st_size == 0) {
     close(fd);

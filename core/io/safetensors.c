@@ -299,18 +299,22 @@ int sg3_safetensors_read_source(const sg3_source *src, const char *name,
       sg3_prefix_error(error, "%s", name);
       goto out;
     }
-    out_bytes += (uint64_t)entries[n].numel * sizeof(float);
-    if (out_bytes > out_limit) {
-      sg3_fail(error, SG3_ERR_TOO_LARGE,
-               "%s: tensor '%s' is too large for the size of the file", name,
-               tname);
-      goto out;
-    }
     n++;
   }
   if (check_tiling(entries, n, body_size, error)) {
     sg3_prefix_error(error, "%s", name);
     goto out;
+  }
+  /* Tiled, the data cannot give more than twice its size (float16); the
+   * bound both readers share holds all the same. */
+  for (size_t i = 0; i < n; i++) {
+    out_bytes += (uint64_t)entries[i].numel * sizeof(float);
+    if (out_bytes > out_limit) {
+      sg3_fail(error, SG3_ERR_TOO_LARGE,
+               "%s: tensor '%s' is too large for the size of the file", name,
+               entries[i].name);
+      goto out;
+    }
   }
   /* Only now, with the whole header known to be sound, is memory spent on
    * the tensors. */
