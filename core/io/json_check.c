@@ -196,8 +196,8 @@ int sg3_json_check(const char *text, size_t len, const sg3_json_limits *limits,
         rc = 0;
       else
         fail(&s, SG3_ERR_CORRUPT,
-             depth || state != AFTER ? "JSON text ends early"
-                                     : "empty JSON text");
+             !depth && state == VALUE ? "empty JSON text"
+                                      : "JSON text ends early");
       break;
     }
     unsigned char c = s.p[s.pos];
@@ -251,7 +251,8 @@ int sg3_json_check(const char *text, size_t len, const sg3_json_limits *limits,
       if (depth == 1 && top->members >= max_root) {
         s.pos = at;
         sg3_fail(error, SG3_ERR_TOO_LARGE,
-                 "more than %zu entries in the JSON object (at byte %zu)",
+                 "more than %zu entries in the top-level object (at byte "
+                 "%zu)",
                  max_root, at);
         break;
       }
