@@ -2,7 +2,8 @@
  * tensor set's index and limit, the safetensors writer's padding and
  * atomic replacement, format detection, and reading files on demand.
  *
- * usage: test_io MODEL.safetensors NETWORK.pkl */
+ * usage: test_io MODEL.safetensors NETWORK.pkl [MORE.pkl|.safetensors...]
+ * Every file given must read the same on demand as from memory. */
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
@@ -453,9 +454,34 @@ static void test_files(const char *dir, const char *pkl) {
   free(want);
 }
 
+/* A file read on demand (sg3_model_file_load) gives what it gives read
+ * whole into memory. */
+static void same_on_demand(const char *path) {
+  size_t size;
+  uint8_t *data = check_read_file(path, &size);
+  sg3_tensor_set a, b;
+  sg3_tensor_set_init(&a);
+  sg3_tensor_set_init(&b);
+  char *ea = NULL, *eb = NULL;
+  int ra = data ? sg3_model_file_read(data, size, path, &a, &ea) : -1;
+  int rb = sg3_model_file_load(path, &b, &eb);
+  check(ra == 0 && rb == 0 && same_sets(&a, &b) &&
+            strcmp(a.family, b.family) == 0,
+        "%s: %zu tensors, the same on demand as in memory (%s)", path, b.n,
+        eb   ? eb
+        : ea ? ea
+             : "no error");
+  sg3_tensor_set_clear(&a);
+  sg3_tensor_set_clear(&b);
+  free(ea);
+  free(eb);
+  free(data);
+}
+
 int main(int argc, char **argv) {
-  if (argc != 3) {
-    fprintf(stderr, "usage: %s MODEL.safetensors NETWORK.pkl\n", argv[0]);
+  if (argc < 3) {
+    fprintf(stderr, "usage: %s MODEL.safetensors NETWORK.pkl [MORE...]\n",
+            argv[0]);
     return 2;
   }
   size_t st_size, pkl_size;
@@ -470,6 +496,8 @@ int main(int argc, char **argv) {
   test_writer(dir);
   test_detect(st, st_size, pkl, pkl_size);
   test_files(dir, argv[2]);
+  for (int i = 1; i < argc; i++)
+    same_on_demand(argv[i]);
   g_rmdir(dir);
   g_free(dir);
   free(st);
