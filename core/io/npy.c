@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "io/dtype.h"
 #include "io/tensors.h"
 
 #define MAGIC "\x93NUMPY"
@@ -171,24 +172,12 @@ static int header(const char *name, lexer *l, sg3_npy *a, layout *lay,
   return 0;
 }
 
+/* One element as a number, through the one dtype table. */
 static double element(const uint8_t *p, const layout *lay) {
-  uint8_t b[8];
-  for (int i = 0; i < lay->size; i++)
-    b[i] = lay->swap ? p[lay->size - 1 - i] : p[i];
-  switch (lay->size) {
-  case 2:
-    return sg3_half_to_float((uint16_t)(b[0] | b[1] << 8));
-  case 4: {
-    float f;
-    memcpy(&f, b, 4);
-    return f;
-  }
-  default: {
-    double d;
-    memcpy(&d, b, 8);
-    return d;
-  }
-  }
+  int64_t i = 0;
+  double f = 0;
+  sg3_dtype t = sg3_dtype_from_numpy('f', (size_t)lay->size);
+  return sg3_dtype_read_number(t, p, lay->swap, &i, &f) == 0 ? f : (double)i;
 }
 
 int sg3_npy_parse(const uint8_t *buf, size_t size, const char *name, sg3_npy *a,
