@@ -2,7 +2,10 @@
 
 #include <math.h>
 
+#include <string.h>
+
 #include "error.h"
+#include "io/json_check.h"
 
 int sg3_kw_number(JsonNode *n, const char *key, double *out, char **error) {
   if (!JSON_NODE_HOLDS_VALUE(n))
@@ -62,8 +65,14 @@ int sg3_kw_string(JsonNode *n, const char *key, const char **out,
 }
 
 JsonObject *sg3_kw_parse(JsonParser *parser, const char *json, char **error) {
+  /* json-glib recurses: refuse deep nesting before it sees the text. */
+  if (!json || sg3_json_check_depth(json, strlen(json), 0, error)) {
+    sg3_prefix_error(error, "init_kwargs");
+    sg3_set_error(error, "init_kwargs is not valid JSON");
+    return NULL;
+  }
   GError *gerr = NULL;
-  if (!json || !json_parser_load_from_data(parser, json, -1, &gerr)) {
+  if (!json_parser_load_from_data(parser, json, -1, &gerr)) {
     sg3_set_error(error, "init_kwargs is not valid JSON%s%s", gerr ? ": " : "",
                   gerr ? gerr->message : "");
     if (gerr)

@@ -98,12 +98,16 @@ sg3_status sg3_model_open(const char *path, const sg3_load_options *options,
                           sg3_model **out, char **error) {
   sg3_error_begin();
   *out = NULL;
-  sg3_file f;
-  if (sg3_file_open(&f, path, error))
-    return sg3_error_end(-1, SG3_ERR_IO);
-  int rc = open_memory(f.data, f.size, path, options, out, error);
-  sg3_file_close(&f);
-  return sg3_error_end(rc, SG3_ERR_CORRUPT);
+  /* Only what the reader needs is read (a snapshot's G and D never are),
+   * and a file that changes meanwhile is an error, not a crash. */
+  sg3_tensor_set set;
+  sg3_tensor_set_init(&set);
+  if (sg3_model_file_load(path, &set, error)) {
+    sg3_tensor_set_clear(&set);
+    return sg3_error_end(-1, SG3_ERR_CORRUPT);
+  }
+  *out = sg3_model_from_tensors(&set, path, options, error);
+  return sg3_error_end(*out ? 0 : -1, SG3_ERR_CORRUPT);
 }
 
 sg3_model *sg3_model_load(const char *path, char **error) {

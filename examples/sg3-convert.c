@@ -3,7 +3,9 @@
  * G_ema is used; an original TensorFlow StyleGAN2 pickle, whose Gs is
  * converted as legacy.py does; or safetensors) to this project's
  * safetensors format, without Python. The network family goes into the
- * file's metadata. */
+ * file's metadata. OUT is replaced only by a complete file: on any failure
+ * it is left as it was. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,10 @@ int main(int argc, char **argv) {
   }
   if (argc != 3)
     return usage(stderr);
+  /* Over a file size limit, write() should fail (EFBIG) so that the
+   * temporary file is removed and the error reported, rather than the
+   * process being killed. */
+  signal(SIGXFSZ, SIG_IGN);
 
   char *error = NULL;
   sg3_model *model = sg3_model_load(argv[1], &error);

@@ -1,5 +1,7 @@
 /* sg3-gen: images from a StyleGAN3 or StyleGAN2 network, with the options
- * and output of the official gen_images.py. */
+ * and output of the official gen_images.py; also generate.py's
+ * --projected-w and style_mixing.py's grid, and the editing options of
+ * sg3src (directions, anchoring, fractional seeds). */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -16,7 +18,8 @@ static const char *prog = "sg3-gen";
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: %s --network FILE --seeds LIST --outdir DIR [options]\n"
+          "usage: %s --network FILE (--seeds LIST | --projected-w FILE) "
+          "--outdir DIR [options]\n"
           "\n"
           "Generates images like gen_images.py: DIR/seedNNNN.png for each "
           "seed.\n"
@@ -25,7 +28,35 @@ static void usage(FILE *f) {
           "                      StyleGAN3, StyleGAN2(-ADA), TensorFlow "
           "StyleGAN2)\n"
           "  --seeds LIST        seeds, e.g. 0,1,4-6\n"
+          "  --projected-w FILE  render the ws of a latents file instead "
+          "(projected_w.npz,\n"
+          "                      .npy of [w_dim], [num_ws, w_dim] or [N, "
+          "num_ws, w_dim]):\n"
+          "                      DIR/projNN.png for each, as generate.py\n"
           "  --outdir DIR        output directory (created if missing)\n"
+          "  --save-w WDIR       also write the ws of every image as "
+          "WDIR/<name>.npz\n"
+          "                      (projected_w.npz's format: key w, [1, "
+          "num_ws, w_dim])\n"
+          "  --mix-seeds LIST    style mixing, as style_mixing.py: for every "
+          "seed S and\n"
+          "                      mix seed M, DIR/S-M.png has rows --styles "
+          "from M\n"
+          "  --styles RANGE      the ws rows taken from the mix seed (default "
+          "0-6)\n"
+          "  --mix-grid          also write style_mixing.py's DIR/grid.png\n"
+          "  --direction FILE    add a latent direction (.npy of [w_dim] or "
+          "[num_ws, w_dim])\n"
+          "  --direction-index I the I-th direction of a file of several "
+          "([K, w_dim])\n"
+          "  --direction-strength S   ws + S * direction (default 1)\n"
+          "  --direction-layers RANGE the ws rows it moves (default all)\n"
+          "  --anchor            anchor the input transform at w_avg "
+          "(stylegan3-fun's\n"
+          "                      --anchor-latent-space; StyleGAN3 only)\n"
+          "  --seed-blend B      blend each seed toward seed+1 by B in 0..1 "
+          "(the\n"
+          "                      visualizer's fractional seeds)\n"
           "  --trunc PSI         truncation psi (default 1)\n"
           "  --trunc-cutoff N    truncate only the first N ws (default all)\n"
           "  --class K           class label (required for conditional "
@@ -68,6 +99,28 @@ static int parse_uint(const char *s, unsigned long long max,
   errno = 0;
   *out = strtoull(s, &end, 10);
   return *end == '\0' && errno == 0 && *out <= max ? 0 : -1;
+}
+
+/* "3-8" or "3" -> first, last (inclusive). */
+static int parse_range(const char *s, int *first, int *last) {
+  unsigned long long a = 0, b = 0;
+  char *copy = strdup(s);
+  if (!copy)
+    return -1;
+  char *dash = strchr(copy, '-');
+  int rc;
+  if (dash) {
+    *dash = '\0';
+    rc = parse_uint(copy, 1 << 20, &a) || parse_uint(dash + 1, 1 << 20, &b) ||
+         b < a;
+  } else {
+    rc = parse_uint(copy, 1 << 20, &a);
+    b = a;
+  }
+  free(copy);
+  *first = (int)a;
+  *last = (int)b;
+  return rc ? -1 : 0;
 }
 
 /* "0,1,4-6" -> seeds; at most 1 << 20 of them. */
@@ -120,6 +173,111 @@ static int parse_seeds(const char *s, uint32_t **seeds, size_t *n) {
   return 0;
 }
 
+typedef struct {
+  sg3_generator *gen;
+  sg3_model_info info;
+  const char *outdir;
+  int write_npy;
+  const char *save_w; /* directory for the ws, or NULL */
+  float *img, *ws;
+  uint8_t *u8;
+} output;
+
+/* Renders the request as DIR/<name>.png (and .npy, .npz); keeps the 8-bit
+ * pixels in o->u8. */
+static int emit(output *o, const sg3_request *request, const char *name) {
+  char *error = NULL;
+  /* --noise-mode random: the image's seed draws the noise, so that it is
+   * repeatable. */
+  sg3_request r = *request;
+  const sg3_request *req = &r;
+  r.noise_seed = request->seed;
+  if (sg3_render(o->gen, req, SG3_PIXELS_F32_CHW, o->img, &error) != SG3_OK ||
+      (o->save_w && sg3_request_ws(o->gen, req, o->ws, &error) != SG3_OK)) {
+    fail("%s", error);
+    free(error);
+    return -1;
+  }
+  const sg3_model_info *i = &o->info;
+  char path[4096];
+  sg3_image_to_u8(o->img, i->img_channels, i->img_resolution, i->img_resolution,
+                  o->u8);
+  snprintf(path, sizeof path, "%s/%s.png", o->outdir, name);
+  if (png_write_u8(path, o->u8, i->img_resolution, i->img_resolution,
+                   i->img_channels)) {
+    fail("cannot write %s", path);
+    return -1;
+  }
+  if (o->write_npy) {
+    size_t shape[3] = {(size_t)i->img_channels, (size_t)i->img_resolution,
+                       (size_t)i->img_resolution};
+    snprintf(path, sizeof path, "%s/%s.npy", o->outdir, name);
+    if (npy_write_f32(path, o->img, 3, shape)) {
+      fail("cannot write %s", path);
+      return -1;
+    }
+  }
+  if (o->save_w) {
+    snprintf(path, sizeof path, "%s/%s.npz", o->save_w, name);
+    if (sg3_latents_save(path, o->ws, 1, i->num_ws, i->w_dim, &error) !=
+        SG3_OK) {
+      fail("%s", error);
+      free(error);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* style_mixing.py's grid.png: the mix seeds along the top, the seeds down
+ * the left, each mix in between; the corner black. */
+static int write_grid(output *o, const sg3_request *base, const uint32_t *rows,
+                      size_t nrows, const uint32_t *cols, size_t ncols) {
+  const int R = o->info.img_resolution, C = o->info.img_channels;
+  size_t gw = (ncols + 1) * (size_t)R, gh = (nrows + 1) * (size_t)R;
+  uint8_t *grid = calloc(gw * gh, (size_t)C);
+  if (!grid) {
+    fail("%s", "out of memory");
+    return -1;
+  }
+  if (C == 4) /* style_mixing.py's canvas is opaque black */
+    for (size_t p = 0; p < gw * gh; p++)
+      grid[p * 4 + 3] = 255;
+  char *error = NULL;
+  int rc = 0;
+  for (size_t r = 0; r <= nrows && !rc; r++)
+    for (size_t c = 0; c <= ncols && !rc; c++) {
+      if (!r && !c)
+        continue;
+      sg3_request req = *base;
+      req.seed = r ? rows[r - 1] : cols[c - 1];
+      if (r && c) {
+        req.mix_source = SG3_MIX_SEED;
+        req.mix_seed = cols[c - 1];
+      } else {
+        req.mix_source = SG3_MIX_NONE;
+      }
+      if (sg3_render(o->gen, &req, SG3_PIXELS_U8_HWC, o->u8, &error) !=
+          SG3_OK) {
+        fail("%s", error);
+        free(error);
+        rc = -1;
+        break;
+      }
+      for (int y = 0; y < R; y++)
+        memcpy(grid + ((r * R + (size_t)y) * gw + c * R) * C,
+               o->u8 + (size_t)y * R * C, (size_t)R * C);
+    }
+  char path[4096];
+  snprintf(path, sizeof path, "%s/grid.png", o->outdir);
+  if (!rc && png_write_u8(path, grid, (int)gw, (int)gh, C)) {
+    fail("cannot write %s", path);
+    rc = -1;
+  }
+  free(grid);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   enum {
     O_NETWORK = 256,
@@ -131,7 +289,18 @@ int main(int argc, char **argv) {
     O_TRANSLATE,
     O_ROTATE,
     O_NOISE,
-    O_NPY
+    O_NPY,
+    O_PROJECTED_W,
+    O_SAVE_W,
+    O_MIX_SEEDS,
+    O_STYLES,
+    O_MIX_GRID,
+    O_DIRECTION,
+    O_DIRECTION_INDEX,
+    O_DIRECTION_STRENGTH,
+    O_DIRECTION_LAYERS,
+    O_ANCHOR,
+    O_SEED_BLEND,
   };
   static const struct option opts[] = {
       {"network", required_argument, 0, O_NETWORK},
@@ -144,12 +313,27 @@ int main(int argc, char **argv) {
       {"rotate", required_argument, 0, O_ROTATE},
       {"noise-mode", required_argument, 0, O_NOISE},
       {"npy", no_argument, 0, O_NPY},
+      {"projected-w", required_argument, 0, O_PROJECTED_W},
+      {"save-w", required_argument, 0, O_SAVE_W},
+      {"mix-seeds", required_argument, 0, O_MIX_SEEDS},
+      {"mix-seed", required_argument, 0, O_MIX_SEEDS},
+      {"styles", required_argument, 0, O_STYLES},
+      {"mix-grid", no_argument, 0, O_MIX_GRID},
+      {"direction", required_argument, 0, O_DIRECTION},
+      {"direction-index", required_argument, 0, O_DIRECTION_INDEX},
+      {"direction-strength", required_argument, 0, O_DIRECTION_STRENGTH},
+      {"direction-layers", required_argument, 0, O_DIRECTION_LAYERS},
+      {"anchor", no_argument, 0, O_ANCHOR},
+      {"seed-blend", required_argument, 0, O_SEED_BLEND},
       {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0}};
   const char *network = NULL, *seeds_arg = NULL, *outdir = NULL;
-  double psi = 1, tx = 0, ty = 0, rotate = 0;
-  long long cutoff = -1, class_idx = -1;
-  int write_npy = 0, c;
+  const char *projected_w = NULL, *mix_arg = NULL, *direction = NULL;
+  double psi = 1, tx = 0, ty = 0, rotate = 0, strength = 1, blend = 0;
+  long long cutoff = -1, class_idx = -1, dir_index = -1;
+  const char *save_w = NULL;
+  int write_npy = 0, mix_grid = 0, anchor = 0, c;
+  int styles_first = 0, styles_last = 6, dir_first = 0, dir_last = -1;
   sg3_noise_mode noise_mode = SG3_NOISE_CONST;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -204,6 +388,45 @@ int main(int argc, char **argv) {
     case O_NPY:
       write_npy = 1;
       break;
+    case O_PROJECTED_W:
+      projected_w = optarg;
+      break;
+    case O_SAVE_W:
+      save_w = optarg;
+      break;
+    case O_MIX_SEEDS:
+      mix_arg = optarg;
+      break;
+    case O_STYLES:
+      if (parse_range(optarg, &styles_first, &styles_last))
+        return fail("--styles: '%s' is not a range like 0-6", optarg);
+      break;
+    case O_MIX_GRID:
+      mix_grid = 1;
+      break;
+    case O_DIRECTION:
+      direction = optarg;
+      break;
+    case O_DIRECTION_INDEX:
+      if (parse_uint(optarg, 1 << 20, &u))
+        return fail("--direction-index: '%s' is not an index", optarg);
+      dir_index = (long long)u;
+      break;
+    case O_DIRECTION_STRENGTH:
+      if (parse_double(optarg, &strength))
+        return fail("--direction-strength: '%s' is not a number", optarg);
+      break;
+    case O_DIRECTION_LAYERS:
+      if (parse_range(optarg, &dir_first, &dir_last))
+        return fail("--direction-layers: '%s' is not a range like 0-6", optarg);
+      break;
+    case O_ANCHOR:
+      anchor = 1;
+      break;
+    case O_SEED_BLEND:
+      if (parse_double(optarg, &blend) || blend < 0 || blend > 1)
+        return fail("--seed-blend: '%s' is not a number in 0..1", optarg);
+      break;
     case 'h':
       usage(stdout);
       return 0;
@@ -214,15 +437,25 @@ int main(int argc, char **argv) {
   }
   if (optind < argc)
     return fail("unexpected argument '%s'", argv[optind]);
-  if (!network || !seeds_arg || !outdir)
-    return fail("%s", "--network, --seeds and --outdir are required "
-                      "(see --help)");
-  uint32_t *seeds;
-  size_t nseeds;
-  if (parse_seeds(seeds_arg, &seeds, &nseeds))
+  if (!network || (!seeds_arg && !projected_w) || !outdir)
+    return fail("%s", "--network, --seeds (or --projected-w) and --outdir "
+                      "are required (see --help)");
+  if (projected_w && mix_arg)
+    return fail("%s", "--mix-seeds mixes seeds: not with --projected-w");
+  if (mix_grid && !mix_arg)
+    return fail("%s", "--mix-grid needs --mix-seeds");
+  uint32_t *seeds = NULL, *mix_seeds = NULL;
+  size_t nseeds = 0, nmix = 0;
+  if (seeds_arg && !projected_w && parse_seeds(seeds_arg, &seeds, &nseeds))
     return fail("--seeds: '%s' is not a list like 0,1,4-6 of seeds "
                 "0..4294967295",
                 seeds_arg);
+  if (mix_arg && parse_seeds(mix_arg, &mix_seeds, &nmix)) {
+    free(seeds);
+    return fail("--mix-seeds: '%s' is not a list like 0,1,4-6 of seeds "
+                "0..4294967295",
+                mix_arg);
+  }
 
   printf("Loading networks from \"%s\"...\n", network);
   char *error = NULL;
@@ -231,10 +464,12 @@ int main(int argc, char **argv) {
     fail("%s", error);
     free(error);
     free(seeds);
+    free(mix_seeds);
     return 1;
   }
-  sg3_model_info info;
-  sg3_model_get_info(model, &info);
+  output o = {.outdir = outdir, .write_npy = write_npy, .save_w = save_w};
+  sg3_model_get_info(model, &o.info);
+  const sg3_model_info info = o.info;
   sg3_request req;
   sg3_request_init(&req);
   req.psi = (float)psi;
@@ -243,12 +478,14 @@ int main(int argc, char **argv) {
   req.translate_y = ty;
   req.rotate = rotate;
   req.noise_mode = noise_mode;
+  req.seed_blend = blend;
+  req.anchor = anchor;
+  req.mix_first = styles_first;
+  req.mix_last = styles_last;
   int rc = 1;
-  sg3_generator *gen = NULL;
-  float *img = NULL;
-  uint8_t *u8 = NULL;
+  sg3_latents proj = {0}, dir = {0};
   if (info.c_dim > 0) {
-    if (class_idx < 0) {
+    if (class_idx < 0 && !projected_w) {
       fail("%s", "Must specify class label with --class when using a "
                  "conditional network");
       goto done;
@@ -271,54 +508,132 @@ int main(int argc, char **argv) {
     printf("warn: --translate and --rotate ignored: %s networks have no "
            "input transform\n",
            info.family);
+  if (anchor && !info.has_transform)
+    printf("warn: --anchor ignored: a %s network has no input transform\n",
+           info.family);
+  if (styles_first >= info.num_ws && mix_arg)
+    printf("warn: --styles %d-%d is past the network's %d ws rows\n",
+           styles_first, styles_last, info.num_ws);
+  if (projected_w) {
+    if (seeds_arg)
+      printf("warn: --seeds is ignored when using --projected-w\n");
+    if (sg3_latents_load(projected_w, model, 0, &proj, &error) != SG3_OK) {
+      fail("%s", error);
+      goto done;
+    }
+  }
+  if (direction) {
+    if (sg3_latents_load(direction, model,
+                         dir_index >= 0 ? SG3_LATENTS_LIST : 0, &dir,
+                         &error) != SG3_OK) {
+      /* [K, w_dim]: several directions, one of which is wanted */
+      if (dir_index < 0 && sg3_latents_load(direction, model, SG3_LATENTS_LIST,
+                                            &dir, NULL) == SG3_OK) {
+        fprintf(stderr,
+                "%s: %s holds %d directions: choose one with "
+                "--direction-index\n",
+                prog, direction, dir.count);
+        goto done;
+      }
+      fail("%s", error);
+      goto done;
+    }
+    if (dir_index < 0 && dir.count != 1) {
+      fprintf(stderr,
+              "%s: %s holds %d directions: choose one with "
+              "--direction-index\n",
+              prog, direction, dir.count);
+      goto done;
+    }
+    if (dir_index >= dir.count) {
+      fprintf(stderr,
+              "%s: --direction-index %lld is out of range: %s holds %d "
+              "directions\n",
+              prog, dir_index, direction, dir.count);
+      goto done;
+    }
+    req.direction =
+        dir.ws + (size_t)(dir_index < 0 ? 0 : dir_index) * dir.rows * dir.w_dim;
+    req.direction_rows = dir.rows;
+    req.direction_strength = strength;
+    req.direction_first = dir_first;
+    req.direction_last = dir_last;
+  }
   if (mkdir(outdir, 0777) != 0 && errno != EEXIST) {
     fprintf(stderr, "%s: cannot create %s: %s\n", prog, outdir,
             strerror(errno));
     goto done;
   }
+  if (save_w && mkdir(save_w, 0777) != 0 && errno != EEXIST) {
+    fprintf(stderr, "%s: cannot create %s: %s\n", prog, save_w,
+            strerror(errno));
+    goto done;
+  }
 
-  gen = sg3_generator_new(model, &error);
-  img = malloc(sg3_model_frame_size(model, SG3_PIXELS_F32_CHW));
-  u8 = malloc(sg3_model_frame_size(model, SG3_PIXELS_U8_HWC));
-  if (!gen || !img || !u8) {
+  o.gen = sg3_generator_new(model, &error);
+  o.img = malloc(sg3_model_frame_size(model, SG3_PIXELS_F32_CHW));
+  o.u8 = malloc(sg3_model_frame_size(model, SG3_PIXELS_U8_HWC));
+  o.ws = malloc(sizeof(float) * (size_t)info.num_ws * info.w_dim);
+  if (!o.gen || !o.img || !o.u8 || !o.ws) {
     fail("%s", error ? error : "out of memory");
     goto done;
   }
-  for (size_t i = 0; i < nseeds; i++) {
-    printf("Generating image for seed %u (%zu/%zu) ...\n", seeds[i], i, nseeds);
-    fflush(stdout);
-    req.seed = seeds[i];
-    req.noise_seed = seeds[i];
-    if (sg3_render(gen, &req, SG3_PIXELS_F32_CHW, img, &error) != SG3_OK) {
-      fail("%s", error);
-      goto done;
-    }
-    char path[4096];
-    sg3_image_to_u8(img, info.img_channels, info.img_resolution,
-                    info.img_resolution, u8);
-    snprintf(path, sizeof path, "%s/seed%04u.png", outdir, seeds[i]);
-    if (png_write_u8(path, u8, info.img_resolution, info.img_resolution,
-                     info.img_channels)) {
-      fail("cannot write %s", path);
-      goto done;
-    }
-    if (write_npy) {
-      size_t shape[3] = {(size_t)info.img_channels, (size_t)info.img_resolution,
-                         (size_t)info.img_resolution};
-      snprintf(path, sizeof path, "%s/seed%04u.npy", outdir, seeds[i]);
-      if (npy_write_f32(path, img, 3, shape)) {
-        fail("cannot write %s", path);
+  char name[64];
+  if (projected_w) {
+    printf("Generating images from projected W \"%s\"\n", projected_w);
+    req.source = SG3_LATENT_WS;
+    req.ws_rows = proj.rows;
+    for (int i = 0; i < proj.count; i++) {
+      req.ws = proj.ws + (size_t)i * proj.rows * proj.w_dim;
+      snprintf(name, sizeof name, "proj%02d", i);
+      if (emit(&o, &req, name))
         goto done;
+    }
+  } else if (mix_arg) {
+    /* style_mixing.py writes the seeds' own images too, as S-S.png */
+    for (size_t i = 0; i < nseeds + nmix; i++) {
+      uint32_t s = i < nseeds ? seeds[i] : mix_seeds[i - nseeds];
+      req.seed = s;
+      req.mix_source = SG3_MIX_NONE;
+      snprintf(name, sizeof name, "%u-%u", s, s);
+      if (emit(&o, &req, name))
+        goto done;
+    }
+    for (size_t i = 0; i < nseeds; i++)
+      for (size_t j = 0; j < nmix; j++) {
+        printf("Generating style-mixed image %u-%u ...\n", seeds[i],
+               mix_seeds[j]);
+        req.seed = seeds[i];
+        req.mix_source = SG3_MIX_SEED;
+        req.mix_seed = mix_seeds[j];
+        snprintf(name, sizeof name, "%u-%u", seeds[i], mix_seeds[j]);
+        if (emit(&o, &req, name))
+          goto done;
       }
+    if (mix_grid && write_grid(&o, &req, seeds, nseeds, mix_seeds, nmix))
+      goto done;
+  } else {
+    for (size_t i = 0; i < nseeds; i++) {
+      printf("Generating image for seed %u (%zu/%zu) ...\n", seeds[i], i,
+             nseeds);
+      fflush(stdout);
+      req.seed = seeds[i];
+      snprintf(name, sizeof name, "seed%04u", seeds[i]);
+      if (emit(&o, &req, name))
+        goto done;
     }
   }
   rc = 0;
 done:
-  sg3_generator_free(gen);
-  free(img);
-  free(u8);
+  sg3_generator_free(o.gen);
+  free(o.img);
+  free(o.u8);
+  free(o.ws);
   free(error);
   free(seeds);
+  free(mix_seeds);
+  sg3_latents_clear(&proj);
+  sg3_latents_clear(&dir);
   sg3_model_unref(model);
   return rc;
 }

@@ -16,6 +16,7 @@
 
 #include "error.h"
 #include "io/pickle_json.h"
+#include "io/pickle_torch.h"
 #include "stylegan2/config.h"
 
 #define MAX_COMPONENT_DEPTH 8
@@ -185,23 +186,20 @@ static int convert(tf_ctx *c, const char *torch_name, const char *tf_name,
   }
   int have_n = 0;
   int64_t have[PK_MAX_DIMS] = {0};
-  const pk_ndarray *a = NULL;
+  const pk_ndarray *a = pk_torch_ndarray(v);
+  const pk_dtype *d = a && a->dtype ? pk_torch_dtype(a->dtype) : NULL;
   double scalar = 0;
   if (v->type == PK_FLOAT) { /* a numpy float32 scalar: session.run() */
     scalar = v->u.f;
-  } else if (v->type == PK_NDARRAY && v->u.nd->dtype && !v->u.nd->fortran) {
-    a = v->u.nd;
-  } else if (v->type == PK_NDARRAY && v->u.nd->dtype) {
-    a = v->u.nd;
-  } else {
+    a = NULL;
+  } else if (!a || !d) {
     return sg3_fail(c->error, SG3_ERR_CORRUPT,
                     "the TensorFlow variable '%s' is a %s, not a numpy array",
                     tf_name, pk_type_name(v));
   }
   if (a) {
-    const pk_dtype *d = a->dtype->u.dtype;
-    if (d->is_object ||
-        (d->kind != PK_DT_F16 && d->kind != PK_DT_F32 && d->kind != PK_DT_F64))
+    if (d->is_object || !sg3_dtype_is_float(d->dtype) ||
+        d->dtype == SG3_DT_BF16 || a->data->type != PK_BYTES)
       return sg3_fail(c->error, SG3_ERR_CORRUPT,
                       "the TensorFlow variable '%s' is not a float array",
                       tf_name);
@@ -240,6 +238,12 @@ static int convert(tf_ctx *c, const char *torch_name, const char *tf_name,
       s *= have[i];
     }
   }
+  /* The array's bytes: read them now (they may not have been), let them go
+   * afterwards. */
+  if (a && pk_need(c->vm, a->data->u.s.p, a->data->u.s.n)) {
+    free(data);
+    return -1;
+  }
   int64_t t[4] = {0}, dims[4] = {1, 1, 1, 1};
   for (int i = 0; i < ndim; i++)
     dims[4 - ndim + i] = shape[i];
@@ -275,14 +279,13 @@ static int convert(tf_ctx *c, const char *torch_name, const char *tf_name,
           double val = scalar;
           int f64 = !a;
           if (a) {
-            const pk_dtype *d = a->dtype->u.dtype;
             size_t off = 0;
             for (int i = 0; i < wn; i++)
               off += (size_t)(s[i] * stride[i]);
             int64_t iv;
-            pk_read_element(a->data->u.s.p + off * d->elem_size, d->kind,
-                            d->elem_size, d->big_endian, &iv, &val);
-            f64 = d->kind == PK_DT_F64;
+            sg3_dtype_read_number(d->dtype, a->data->u.s.p + off * d->elem_size,
+                                  d->big_endian, &iv, &val);
+            f64 = d->dtype == SG3_DT_F64;
           }
           /* numpy's + 1 in the array's precision. */
           if (x == X_PLUS1)
@@ -290,6 +293,8 @@ static int convert(tf_ctx *c, const char *torch_name, const char *tf_name,
           else
             data[k++] = (float)val;
         }
+  if (a)
+    pk_release(c->vm, a->data->u.s.p, a->data->u.s.n);
   return sg3_tensor_set_add(c->set, torch_name, ndim, shape, data, c->error);
 }
 
@@ -604,7 +609,7 @@ static char *convert_kwargs(tf_ctx *c, const pk_obj *kw) {
           kwarg(c, kw, "w_avg_beta", new_float(c, 0.995), new_int(c, 1))) ||
       put(c, g, "mapping_kwargs", m))
     return NULL;
-  return pk_to_json(g, c->error);
+  return pk_to_json(c->vm, g, c->error);
 }
 
 /* Clearer reasons for two kinds of network the converter cannot map (it
