@@ -11,18 +11,15 @@ static void gemm_task(void *ctx, int task, int thread) {
 }
 
 int sg3_gemm_mc(int m, int mr, int nthreads, int k, int n) {
-  /* Every run reads all the weights, so with big weights runs are as long
-   * as a chunk of their activations and their outputs fit in cache
-   * (about 1 MB); otherwise 8 micro-tiles. Each core still gets a few
-   * runs. */
-  const int tiles = (m + mr - 1) / mr;
-  int cap = (int)((1u << 20) / (((size_t)256 + n) * sizeof(float)) / mr);
-  int heavy = (size_t)k * n * sizeof(float) > (256u << 10);
-  int per = heavy ? cap : cap < 8 ? cap : 8;
-  int tasks = (heavy ? 2 : 4) * nthreads;
-  if (per > tiles / tasks)
-    per = tiles / tasks;
-  return (per < 1 ? 1 : per) * mr;
+  /* Runs of pixels sized so that a run's weights stay in cache while
+   * every core gets work: at least a few runs per thread. (Longer runs for
+   * big weights measured no faster: their packed activations leave the
+   * cache.) */
+  (void)k, (void)n;
+  int tiles = (m + mr - 1) / mr, per = 8;
+  while (per > 1 && tiles / per < 4 * nthreads)
+    per /= 2;
+  return per * mr;
 }
 
 void sg3_run_gemm(const sg3_exec *ex, sg3_gemm *gemm) {

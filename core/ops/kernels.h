@@ -62,11 +62,9 @@ typedef struct {
   float **scratch; /* per thread: sg3_gemm_pack floats */
 } sg3_gemm;
 
-/* Scratch a thread needs to pack a task's activations (one chunk of up to
- * 16 input blocks at a time). */
+/* Scratch a thread needs to pack a task's activations. */
 static inline size_t sg3_gemm_pack(int mc, int mr, int ntaps, int kblocks) {
-  int nseg = ntaps * kblocks;
-  return ((size_t)mc + mr) * (nseg < 16 ? nseg : 16) * 16;
+  return ((size_t)mc + mr) * ntaps * kblocks * 16;
 }
 
 /* A 3x3 convolution by Winograd's F(4x4, 3x3): each 4x4 output tile is

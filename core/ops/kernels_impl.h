@@ -84,15 +84,11 @@ INLINE v16 epi_apply(v16 v, const epi_params *e, size_t pix, size_t off,
 }
 
 /* ---- GEMM ---------------------------------------------------------------
- * Weights are packed at load, a task's activations as it goes (the
+ * Weights are packed at load, a task's activations when it starts (the
  * convolution taps are pixel offsets, so packing is a few memcpy per
  * micro-tile, not an im2col of the image). A micro-tile keeps SG3_MR pixels
  * x np * 16 channels of accumulators in registers over a chunk of up to KC
- * products (16 per input block of 16 channels); chunks accumulate in c.
- * Chunks are the outer loop: a chunk of the run's activations serves every
- * panel of weights while it is in cache, and each chunk of weights every
- * micro-tile, so that runs can be long (weights read once per run) without
- * leaving the cache. */
+ * products (16 per input block of 16 channels); chunks accumulate in c. */
 
 #define KC 256
 
@@ -100,7 +96,7 @@ enum { TILE_STORE = 1, TILE_FINISH = 2 };
 
 /* a: the micro-tile's activations of segments s0..s1, [s][SG3_MR][16]. */
 INLINE void tile(const sg3_gemm *g, const float *a0, int p0, int panel,
-                 const int np, int s0, int s1, int mode) {
+                 const int np, int s0, int s1, int mode, const int use_epi) {
   v16 acc[SG3_MR][SG3_NP];
 #pragma GCC unroll 16
   for (int r = 0; r < SG3_MR; r++)
@@ -128,7 +124,7 @@ INLINE void tile(const sg3_gemm *g, const float *a0, int p0, int panel,
     }
   }
   epi_params ep;
-  if (g->epi && (mode & TILE_FINISH))
+  if (use_epi && (mode & TILE_FINISH))
     ep = epi_load(g->epi);
 #pragma GCC unroll 4
   for (int j = 0; j < np; j++) {
@@ -144,7 +140,7 @@ INLINE void tile(const sg3_gemm *g, const float *a0, int p0, int panel,
       if (mode & TILE_FINISH) {
         if (g->scale)
           v *= sc;
-        if (g->epi)
+        if (use_epi)
           v = epi_apply(v, &ep, (size_t)p0 + r, coff + (size_t)r * 16, bi);
         else if (g->bias)
           v += bi;
@@ -154,64 +150,143 @@ INLINE void tile(const sg3_gemm *g, const float *a0, int p0, int panel,
   }
 }
 
-/* Every micro-tile of pixels p0..p1 for one chunk of segments and the
- * panels panel..panel+np. The micro-tile at p reads its chunk at
- * a + (p - p0) * astep. */
-INLINE void gemm_chunk(const sg3_gemm *g, const float *a, size_t astep, int p0,
-                       int p1, int panel, const int np, int s0, int s1,
-                       int mode) {
-  for (int p = p0; p < p1; p += SG3_MR)
-    tile(g, a + (size_t)(p - p0) / SG3_MR * astep, p, panel, np, s0, s1, mode);
+/* StyleGAN3's products without an epilogue: the code as it was before
+ * epilogues existed (tile_plain, gemm_block_plain), kept apart because
+ * the compiler's fusing of multiply-adds depends on the code around them
+ * and those bits must not change. */
+INLINE void tile_plain(const sg3_gemm *g, const float *packed, int p0,
+                       int panel, const int np, int s0, int s1, int mode) {
+  v16 acc[SG3_MR][SG3_NP];
+#pragma GCC unroll 16
+  for (int r = 0; r < SG3_MR; r++)
+#pragma GCC unroll 4
+    for (int j = 0; j < SG3_NP; j++)
+      acc[r][j] = (v16){0};
+  const size_t K = (size_t)g->ntaps * g->kblocks * 16;
+  const float *bp = g->b + (size_t)panel * K * 16;
+  for (int s = s0; s < s1; s++) {
+    const float *a = packed + (size_t)s * SG3_MR * 16;
+    const float *b = bp + (size_t)s * 256;
+#pragma GCC unroll 2
+    for (int t = 0; t < 16; t++) {
+      v16 bv[SG3_NP];
+#pragma GCC unroll 4
+      for (int j = 0; j < np; j++)
+        bv[j] = ld(b + (size_t)j * K * 16 + t * 16);
+#pragma GCC unroll 16
+      for (int r = 0; r < SG3_MR; r++) {
+        const float av = a[r * 16 + t];
+#pragma GCC unroll 4
+        for (int j = 0; j < np; j++)
+          acc[r][j] += bv[j] * av;
+      }
+    }
+  }
+#pragma GCC unroll 4
+  for (int j = 0; j < np; j++) {
+    float *c = g->c + (size_t)(panel + j) * g->cplane + (size_t)p0 * 16;
+    v16 sc = g->scale ? ld(g->scale + (panel + j) * 16) : splat(1);
+    v16 bi = g->bias ? ld(g->bias + (panel + j) * 16) : splat(0);
+#pragma GCC unroll 16
+    for (int r = 0; r < SG3_MR; r++) {
+      v16 v = acc[r][j];
+      if (!(mode & TILE_STORE))
+        v += ld(c + r * 16);
+      if (mode & TILE_FINISH) {
+        if (g->scale)
+          v *= sc;
+        if (g->bias)
+          v += bi;
+      }
+      st(c + r * 16, v);
+    }
+  }
 }
 
-/* With `copy`, each chunk of the run's activations is first copied to
- * `packed` (sg3_gemm_pack floats), micro-tile by micro-tile, their segments
- * one after the other: the micro-kernel then reads one sequential stream
- * instead of one per input block, which the hardware prefetchers cannot all
- * follow. Without, `packed` already holds the run in that layout for all
- * segments. */
-static void gemm_run(const sg3_gemm *g, int task, float *packed, int copy) {
+INLINE void gemm_block_plain(const sg3_gemm *g, const float *packed, int p0,
+                             int p1, int panel, const int np) {
+  const int nseg = g->ntaps * g->kblocks, group = KC / 16;
+  for (int s = 0; s < nseg; s += group) {
+    int s1 = s + group < nseg ? s + group : nseg;
+    int mode = (s == 0 ? TILE_STORE : 0) | (s1 == nseg ? TILE_FINISH : 0);
+    for (int p = p0; p < p1; p += SG3_MR)
+      tile_plain(g, packed + (size_t)(p - p0) * nseg * 16, p, panel, np, s, s1,
+                 mode);
+  }
+}
+
+INLINE void gemm_block(const sg3_gemm *g, const float *packed, int p0, int p1,
+                       int panel, const int np, const int use_epi) {
+  const int nseg = g->ntaps * g->kblocks, group = KC / 16;
+  for (int s = 0; s < nseg; s += group) {
+    int s1 = s + group < nseg ? s + group : nseg;
+    int mode = (s == 0 ? TILE_STORE : 0) | (s1 == nseg ? TILE_FINISH : 0);
+    for (int p = p0; p < p1; p += SG3_MR)
+      tile(g, packed + ((size_t)(p - p0) * nseg + (size_t)s * SG3_MR) * 16, p,
+           panel, np, s, s1, mode, use_epi);
+  }
+}
+
+/* The run's activations are first copied (with `copy`) to `packed`
+ * (sg3_gemm_pack floats) tile by tile, each tile's segments one after the
+ * other: the micro-kernel then reads one sequential stream instead of one
+ * per input block, which the hardware prefetchers cannot all follow. */
+INLINE void gemm_run_impl(const sg3_gemm *g, int task, float *packed, int copy,
+                          const int use_epi) {
   int p0 = task * g->mc;
   int p1 = p0 + g->mc < g->m ? p0 + g->mc : g->m;
   const int npanels = g->nout / 16, kb = g->kblocks;
-  const int nseg = g->ntaps * kb, group = KC / 16;
-  for (int s0 = 0; s0 < nseg; s0 += group) {
-    const int s1 = s0 + group < nseg ? s0 + group : nseg, ns = s1 - s0;
-    const int mode =
-        (s0 == 0 ? TILE_STORE : 0) | (s1 == nseg ? TILE_FINISH : 0);
-    const float *a;
-    size_t astep;
-    if (copy) {
-      for (int p = p0; p < p1; p += SG3_MR) {
-        float *dst = packed + (size_t)(p - p0) * ns * 16;
-        for (int s = s0; s < s1; s++) {
-          const float *src = g->a + g->tap[s / kb] +
-                             (size_t)(s % kb) * g->aplane + (size_t)p * 16;
-          float *d = dst + (size_t)(s - s0) * SG3_MR * 16;
-          if (g->in_scale) {
-            const v16 sv = ld(g->in_scale + (s % kb) * 16);
+  const int nseg = g->ntaps * kb;
+  if (copy)
+    for (int p = p0; p < p1; p += SG3_MR) {
+      float *dst = packed + (size_t)(p - p0) * nseg * 16;
+      for (int s = 0; s < nseg; s++) {
+        const float *src = g->a + g->tap[s / kb] +
+                           (size_t)(s % kb) * g->aplane + (size_t)p * 16;
+        float *d = dst + (size_t)s * SG3_MR * 16;
+        if (g->in_scale) {
+          const v16 sv = ld(g->in_scale + (s % kb) * 16);
 #pragma GCC unroll 16
-            for (int r = 0; r < SG3_MR; r++)
-              st(d + r * 16, ld(src + r * 16) * sv);
-          } else {
-            memcpy(d, src, SG3_MR * 16 * sizeof(float));
-          }
+          for (int r = 0; r < SG3_MR; r++)
+            st(d + r * 16, ld(src + r * 16) * sv);
+        } else {
+          memcpy(d, src, SG3_MR * 16 * sizeof(float));
         }
       }
-      a = packed;
-      astep = (size_t)ns * SG3_MR * 16;
-    } else {
-      a = packed + (size_t)s0 * SG3_MR * 16;
-      astep = (size_t)nseg * SG3_MR * 16;
     }
-    int panel = 0;
-    for (; panel + SG3_NP <= npanels; panel += SG3_NP)
-      gemm_chunk(g, a, astep, p0, p1, panel, SG3_NP, s0, s1, mode);
+  int panel = 0;
+  for (; panel + SG3_NP <= npanels; panel += SG3_NP)
+    if (use_epi)
+      gemm_block(g, packed, p0, p1, panel, SG3_NP, 1);
+    else
+      gemm_block_plain(g, packed, p0, p1, panel, SG3_NP);
 #if SG3_NP > 1
-    for (; panel < npanels; panel++)
-      gemm_chunk(g, a, astep, p0, p1, panel, 1, s0, s1, mode);
+  for (; panel < npanels; panel++)
+    if (use_epi)
+      gemm_block(g, packed, p0, p1, panel, 1, 1);
+    else
+      gemm_block_plain(g, packed, p0, p1, panel, 1);
 #endif
-  }
+}
+
+/* Separate functions, so that the one without an epilogue compiles to what
+ * it was before epilogues existed: the compiler's fusing of multiply-adds
+ * depends on the code around them, and StyleGAN3's bits must not change. */
+__attribute__((noinline)) static void
+gemm_run_plain(const sg3_gemm *g, int task, float *packed, int copy) {
+  gemm_run_impl(g, task, packed, copy, 0);
+}
+
+__attribute__((noinline)) static void gemm_run_epi(const sg3_gemm *g, int task,
+                                                   float *packed, int copy) {
+  gemm_run_impl(g, task, packed, copy, 1);
+}
+
+static void gemm_run(const sg3_gemm *g, int task, float *packed, int copy) {
+  if (g->epi)
+    gemm_run_epi(g, task, packed, copy);
+  else
+    gemm_run_plain(g, task, packed, copy);
 }
 
 static void FN(gemm_task)(const sg3_gemm *g, int task, int thread) {
@@ -307,12 +382,12 @@ static void wino_gemm(const sg3_wino *w, int xi, int rows, int p0, int p1,
 
 /* Output transform of tiles t0..t1, then the demodulation scale, the bias
  * and the epilogue. */
-static void wino_output(const sg3_wino *w, int t0, int t1, int tbase,
-                        const float *M, size_t vs) {
+INLINE void wino_output_impl(const sg3_wino *w, int t0, int t1, int tbase,
+                             const float *M, size_t vs, const int use_epi) {
   const int cout = w->cout, tn = w->tn, n = w->n;
   const size_t wp = (size_t)w->wp;
   epi_params ep;
-  if (w->epi)
+  if (use_epi)
     ep = epi_load(w->epi);
   for (int t = t0; t < t1; t++) {
     const int ty = t / tn, tx = t % tn;
@@ -343,20 +418,25 @@ static void wino_output(const sg3_wino *w, int t0, int t1, int tbase,
           continue;
 #pragma GCC unroll 4
         for (int i = 0; i < 4; i++) {
-          if (i >= ni)
-            continue;
-          v16 v;
-          if (w->epi) {
+          if (use_epi && i < ni) {
             const size_t pix = ((size_t)ty * 4 + i) * wp + (size_t)tx * 4 + j;
-            v = epi_apply(y[i] * sc, &ep, pix, ob * w->oplane + pix * 16, bi);
-          } else {
-            v = y[i] * sc + bi;
+            st(dst + ((size_t)i * wp + j) * 16,
+               epi_apply(y[i] * sc, &ep, pix, ob * w->oplane + pix * 16, bi));
+          } else if (i < ni) {
+            st(dst + ((size_t)i * wp + j) * 16, y[i] * sc + bi);
           }
-          st(dst + ((size_t)i * wp + j) * 16, v);
         }
       }
     }
   }
+}
+
+static void wino_output(const sg3_wino *w, int t0, int t1, int tbase,
+                        const float *M, size_t vs) {
+  if (w->epi)
+    wino_output_impl(w, t0, t1, tbase, M, vs, 1);
+  else
+    wino_output_impl(w, t0, t1, tbase, M, vs, 0);
 }
 
 /* A run of `chunk` tiles from start to end in the thread's scratch. */
