@@ -1,13 +1,15 @@
 /* libFuzzer harness for init_kwargs: sg3_json_check, then what the loader
- * does with text it lets through, json-glib's parser and
- * sg3_config_parse. Whatever the check accepts must not crash them (the
- * check is what keeps json-glib's recursion shallow). */
+ * does with text it lets through, json-glib's parser and the families'
+ * schedules (sg3_config_parse, sg2_config_parse). Whatever the check accepts
+ * must not crash them (the check is what keeps json-glib's recursion shallow).
+ */
 #include <json-glib/json-glib.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "io/json_check.h"
+#include "stylegan2/config.h"
 #include "stylegan3/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -29,6 +31,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   memset(&cfg, 0, sizeof cfg);
   if (sg3_config_parse(text, &cfg, &error) == 0)
     sg3_config_clear(&cfg);
+  free(error);
+  error = NULL;
+  sg2_config cfg2;
+  if (sg2_config_parse(text, &cfg2, &error) == 0)
+    sg2_config_clear(&cfg2);
   free(error);
   free(text);
   return 0;

@@ -166,7 +166,8 @@ static int convert(tf_ctx *c, const char *torch_name, const char *tf_name,
   switch (x) {
   case X_SAME:
   case X_PLUS1:
-    memcpy(want, shape, (size_t)ndim * sizeof *shape);
+    for (int i = 0; i < ndim; i++)
+      want[i] = shape[i];
     break;
   case X_T:
     want[0] = shape[1], want[1] = shape[0];
@@ -257,7 +258,8 @@ static int convert(tf_ctx *c, const char *torch_name, const char *tf_name,
           switch (x) {
           case X_SAME:
           case X_PLUS1:
-            memcpy(s, ti, (size_t)ndim * sizeof *s);
+            for (int i = 0; i < ndim; i++)
+              s[i] = ti[i];
             break;
           case X_T:
             s[0] = ti[1], s[1] = ti[0];
