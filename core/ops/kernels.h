@@ -67,6 +67,22 @@ static inline size_t sg3_gemm_pack(int mc, int mr, int ntaps, int kblocks) {
   return ((size_t)mc + mr) * ntaps * kblocks * 16;
 }
 
+/* StyleGAN2's ToRGBLayer: a 1x1 modulated convolution to at most 4
+ * channels, without demodulation: out[c][y][x] = clamp(sum_i w[c][i] x[i]
+ * + bias[c]) + residual[c][y][x], w being weight times styles (per frame,
+ * [channels][nblocks * 16]). Input pixel (y, x) of block b at x + b *
+ * x_plane + y * x_rs + 16 x; output and residual (NULL: none) planar, size
+ * x size each. Tasks are runs of `rows` rows. */
+typedef struct {
+  const float *x;
+  size_t x_plane, x_rs;
+  int nblocks, size, channels, rows;
+  const float *w, *bias;
+  float clamp; /* < 0: none */
+  const float *residual;
+  float *out;
+} sg3_torgb;
+
 /* A 3x3 convolution by Winograd's F(4x4, 3x3): each 4x4 output tile is
  * A^T [(G g G^T) . (B^T d B)] A, so a tile costs 36 products per channel
  * pair instead of 144 (the 36 element-wise products of a batch of tiles
@@ -92,6 +108,9 @@ typedef struct {
   int g0, gn, pgroup;
   float *V, *M;
   size_t vs;
+  /* StyleGAN2: ToRGB of the output fused into the output transform (needs
+   * an epilogue; its w has cout floats per channel), or NULL. */
+  const sg3_torgb *rgb;
 } sg3_wino;
 
 size_t sg3_wino_scratch(int chunk, int mr, int cin, int cout);
@@ -157,6 +176,7 @@ size_t sg3_filter_scratch(const sg3_filter_plan *p);
  * bias, then the epilogue (noise indexed y * noise_rs + x; no residual),
  * stored at out + b * out_plane + y * out_rs + 16 x. Tasks are (block,
  * strip of rows) pairs; each thread needs sg3_upfir_scratch floats. */
+
 #define SG3_UPFIR_MAX_TAPS 16
 typedef struct {
   const float *ph[4];
@@ -182,6 +202,7 @@ typedef struct {
   void (*wino_task)(const sg3_wino *w, int task, int thread);
   void (*wino_stage)(const sg3_wino *w, int stage, int task, int thread);
   void (*upfir_task)(const sg3_upfir *u, int task, int thread);
+  void (*torgb_task)(const sg3_torgb *t, int task, int thread);
   /* y[o] = sum_i w[o * in + i] x[i] for o < out. */
   void (*matvec)(const float *w, const float *x, float *y, int out, int in);
 } sg3_simd;

@@ -83,6 +83,32 @@ INLINE v16 epi_apply(v16 v, const epi_params *e, size_t pix, size_t off,
   return v;
 }
 
+/* The 16 lanes summed in a fixed order. */
+INLINE float hsum16(v16 v) {
+  const v16i s8 = {8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7};
+  const v16i s4 = {4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11};
+  const v16i s2 = {2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13};
+  const v16i s1 = {1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14};
+  v = v + __builtin_shuffle(v, s8);
+  v = v + __builtin_shuffle(v, s4);
+  v = v + __builtin_shuffle(v, s2);
+  v = v + __builtin_shuffle(v, s1);
+  return v[0];
+}
+
+/* One ToRGB output pixel o from its lane-wise sums (sg3_torgb). */
+INLINE void rgb_finish(const sg3_torgb *t, const v16 *acc, size_t o) {
+  const size_t npix = (size_t)t->size * t->size;
+  for (int c = 0; c < t->channels; c++) {
+    float v = hsum16(acc[c]) + t->bias[c];
+    if (t->clamp >= 0)
+      v = v < -t->clamp ? -t->clamp : v > t->clamp ? t->clamp : v;
+    if (t->residual)
+      v = t->residual[c * npix + o] + v;
+    t->out[c * npix + o] = v;
+  }
+}
+
 /* ---- GEMM ---------------------------------------------------------------
  * Weights are packed at load, a task's activations when it starts (the
  * convolution taps are pixel offsets, so packing is a few memcpy per
@@ -383,18 +409,27 @@ static void wino_gemm(const sg3_wino *w, int xi, int rows, int p0, int p1,
 /* Output transform of tiles t0..t1, then the demodulation scale, the bias
  * and the epilogue. */
 INLINE void wino_output_impl(const sg3_wino *w, int t0, int t1, int tbase,
-                             const float *M, size_t vs, const int use_epi) {
+                             const float *M, size_t vs, const int use_epi,
+                             const int use_rgb) {
   const int cout = w->cout, tn = w->tn, n = w->n;
   const size_t wp = (size_t)w->wp;
   epi_params ep;
   if (use_epi)
     ep = epi_load(w->epi);
+  const sg3_torgb *rgb = w->rgb;
+  v16 racc[16][4]; /* ToRGB: per pixel of the tile, its channels' sums */
   for (int t = t0; t < t1; t++) {
     const int ty = t / tn, tx = t % tn;
     const int ni = n - ty * 4 < 4 ? n - ty * 4 : 4;
     const int nj = n - tx * 4 < 4 ? n - tx * 4 : 4;
     float *out = w->out + ((size_t)ty * 4 * wp + (size_t)tx * 4) * 16;
+    if (use_rgb)
+      memset(racc, 0, sizeof racc);
     for (int ob = 0; ob < cout / 16; ob++) {
+      v16 wv[4];
+      if (use_rgb)
+        for (int c = 0; c < rgb->channels; c++)
+          wv[c] = ld(rgb->w + (size_t)c * cout + (size_t)ob * 16);
       const float *mt = M + (size_t)ob * vs + (size_t)(t - tbase) * 16;
       float *dst = out + ob * w->oplane;
       v16 rows[6][4]; /* [a][j] = (m A)[a][j] */
@@ -420,23 +455,34 @@ INLINE void wino_output_impl(const sg3_wino *w, int t0, int t1, int tbase,
         for (int i = 0; i < 4; i++) {
           if (use_epi && i < ni) {
             const size_t pix = ((size_t)ty * 4 + i) * wp + (size_t)tx * 4 + j;
-            st(dst + ((size_t)i * wp + j) * 16,
-               epi_apply(y[i] * sc, &ep, pix, ob * w->oplane + pix * 16, bi));
+            const v16 v =
+                epi_apply(y[i] * sc, &ep, pix, ob * w->oplane + pix * 16, bi);
+            st(dst + ((size_t)i * wp + j) * 16, v);
+            if (use_rgb)
+              for (int c = 0; c < rgb->channels; c++)
+                racc[i * 4 + j][c] += v * wv[c];
           } else if (i < ni) {
             st(dst + ((size_t)i * wp + j) * 16, y[i] * sc + bi);
           }
         }
       }
     }
+    if (use_rgb)
+      for (int i = 0; i < ni; i++)
+        for (int j = 0; j < nj; j++)
+          rgb_finish(rgb, racc[i * 4 + j],
+                     ((size_t)ty * 4 + i) * rgb->size + (size_t)tx * 4 + j);
   }
 }
 
 static void wino_output(const sg3_wino *w, int t0, int t1, int tbase,
                         const float *M, size_t vs) {
-  if (w->epi)
-    wino_output_impl(w, t0, t1, tbase, M, vs, 1);
+  if (w->rgb)
+    wino_output_impl(w, t0, t1, tbase, M, vs, 1, 1);
+  else if (w->epi)
+    wino_output_impl(w, t0, t1, tbase, M, vs, 1, 0);
   else
-    wino_output_impl(w, t0, t1, tbase, M, vs, 0);
+    wino_output_impl(w, t0, t1, tbase, M, vs, 0, 0);
 }
 
 /* A run of `chunk` tiles from start to end in the thread's scratch. */
@@ -884,6 +930,32 @@ static void FN(upfir_task)(const sg3_upfir *u, int task, int thread) {
   }
 }
 
+/* ---- ToRGB (sg3_torgb) ---------------------------------------------------
+ * Per pixel, the channels' dot products over the input blocks lane by
+ * lane, then the 16 lanes summed in a fixed order: the same arithmetic as
+ * ToRGB fused into the Winograd output transform (wino_output_impl). */
+
+static void FN(torgb_task)(const sg3_torgb *t, int task, int thread) {
+  (void)thread;
+  const int S = t->size, C = t->channels, nb = t->nblocks;
+  const int y0 = task * t->rows, y1 = y0 + t->rows < S ? y0 + t->rows : S;
+  const size_t K = (size_t)nb * 16;
+  for (int y = y0; y < y1; y++) {
+    const float *xr = t->x + (size_t)y * t->x_rs;
+    for (int x = 0; x < S; x++) {
+      v16 acc[4] = {{0}, {0}, {0}, {0}};
+      for (int b = 0; b < nb; b++) {
+        const v16 v = ld(xr + b * t->x_plane + (size_t)x * 16);
+#pragma GCC unroll 4
+        for (int c = 0; c < 4; c++)
+          if (c < C)
+            acc[c] += v * ld(t->w + c * K + (size_t)b * 16);
+      }
+      rgb_finish(t, acc, (size_t)y * S + x);
+    }
+  }
+}
+
 /* ---- Fully-connected layers ----------------------------------------------
  * y[o] = dot(w[o], x): 64 running sums per row. */
 static void FN(matvec)(const float *w, const float *x, float *y, int out,
@@ -921,4 +993,5 @@ const sg3_simd FN(sg3_simd) = {
     .wino_task = FN(wino_task),
     .wino_stage = FN(wino_stage),
     .upfir_task = FN(upfir_task),
+    .torgb_task = FN(torgb_task),
 };

@@ -260,8 +260,8 @@ void sg3_modulation(const sg3_simd *simd, const sg3_conv *c,
 void sg3_modulated_conv2d_ex(const sg3_exec *ex, const sg3_conv *c, int in_size,
                              int pad, const float *xin, size_t xplane,
                              const float *in_scale, const float *dcoefs,
-                             const sg3_epilogue *epi, float *out,
-                             size_t out_plane) {
+                             const sg3_epilogue *epi, const sg3_torgb *rgb,
+                             float *out, size_t out_plane) {
   const int k = c->kernel, wp = in_size + 2 * pad, n = wp - k + 1;
   if (c->winograd) {
     sg3_wino w = {
@@ -279,6 +279,7 @@ void sg3_modulated_conv2d_ex(const sg3_exec *ex, const sg3_conv *c, int in_size,
         .in_scale = in_scale,
         .epi = epi,
         .out = out,
+        .rgb = epi ? rgb : NULL,
     };
     sg3_run_wino(ex, &w);
     return;
@@ -312,7 +313,7 @@ void sg3_modulated_conv2d(const sg3_exec *ex, const sg3_conv *c, int in_size,
                           float *out) {
   sg3_modulated_conv2d_ex(ex, c, in_size, pad, xin,
                           sg3_conv_in_plane(c, in_size, pad), NULL, dcoefs,
-                          NULL, out, sg3_conv_out_plane(c, in_size, pad));
+                          NULL, NULL, out, sg3_conv_out_plane(c, in_size, pad));
 }
 
 typedef struct {
@@ -387,4 +388,22 @@ void sg3_modulated_conv2d_up2(const sg3_exec *ex, const sg3_conv *c,
   u.nstrips = strips;
   upfir_ctx ctx = {ex->simd, &u};
   sg3_pool_run(ex->pool, nbo * strips, upfir_task, &ctx);
+}
+
+typedef struct {
+  const sg3_simd *simd;
+  const sg3_torgb *t;
+} torgb_ctx;
+
+static void torgb_task(void *ctx, int task, int thread) {
+  const torgb_ctx *c = ctx;
+  c->simd->torgb_task(c->t, task, thread);
+}
+
+void sg3_modulated_conv2d_torgb(const sg3_exec *ex, sg3_torgb *t) {
+  /* rows per task: a few tasks per thread */
+  int tasks = 4 * ex->nthreads;
+  t->rows = (t->size + tasks - 1) / tasks;
+  torgb_ctx ctx = {ex->simd, t};
+  sg3_pool_run(ex->pool, (t->size + t->rows - 1) / t->rows, torgb_task, &ctx);
 }

@@ -83,12 +83,14 @@ void sg3_modulated_conv2d(const sg3_exec *ex, const sg3_conv *c, int in_size,
  * times in_scale (the s of sg3_modulation; NULL = already scaled), then the
  * convolution, times dcoefs, the bias and the epilogue (NULL = none), into
  * out, whose planes are out_plane floats (at least sg3_conv_out_plane)
- * apart, with the row pitch of the input. */
+ * apart, with the row pitch of the input. With Winograd (c->winograd) and
+ * an epilogue, rgb (NULL = none) is a ToRGB of the output computed as it
+ * is made (sg3_torgb; its x fields are not used). */
 void sg3_modulated_conv2d_ex(const sg3_exec *ex, const sg3_conv *c, int in_size,
                              int pad, const float *xin, size_t xplane,
                              const float *in_scale, const float *dcoefs,
-                             const sg3_epilogue *epi, float *out,
-                             size_t out_plane);
+                             const sg3_epilogue *epi, const sg3_torgb *rgb,
+                             float *out, size_t out_plane);
 
 /* An upsampling layer (sg3_conv_prepare_up2): xin is in_size x in_size,
  * zero-padded by 1 (pitch in_size + 2, planes xplane >= sg3_conv_in_plane
@@ -104,5 +106,9 @@ void sg3_modulated_conv2d_up2(const sg3_exec *ex, const sg3_conv *c,
                               float *phases, const sg3_epilogue *epi,
                               size_t noise_rs, float *out, size_t out_plane,
                               size_t out_rs);
+
+/* A 1x1 modulated convolution without demodulation to at most 4 channels
+ * (StyleGAN2's ToRGBLayer), planar out: see sg3_torgb. */
+void sg3_modulated_conv2d_torgb(const sg3_exec *ex, sg3_torgb *t);
 
 #endif

@@ -23,4 +23,11 @@ int sg3_separable_filter(const sg3_tensor *t, const char *name, int max_taps,
 int sg3_upsample2d_plan(sg3_filter_plan *p, int n, const float *f, int taps,
                         float gain);
 
+/* The plan of sg3_upsample2d_plan on planar images: `channels` planes of
+ * n x n floats in x to planes of 2n x 2n in y. Each thread needs
+ * sg3_upsample2d_planar_scratch floats. */
+void sg3_upsample2d_planar(const sg3_exec *ex, const sg3_filter_plan *p,
+                           const float *x, int channels, float *y);
+size_t sg3_upsample2d_planar_scratch(const sg3_filter_plan *p);
+
 #endif

@@ -125,6 +125,8 @@ static int build_torgb(sg3_model *m, const sg2_config *c, sg2_layer *l,
       sg3_conv_prepare(&l->conv, w->data, b->data, in, c->img_channels, 1, 0, 0,
                        (float)(1 / sqrt((double)in)), 1.0f, 0, error))
     return -1;
+  l->rgb_w = w->data;
+  l->rgb_b = b->data;
   l->epi.clamp = c->conv_clamp >= 0 ? (float)c->conv_clamp : -1.0f;
   return 0;
 }
@@ -332,7 +334,7 @@ static size_t scratch_floats(const sg3_model *m, const sg3_simd *simd,
       n = max_sz(n, sg3_filter_scratch(&b->skip_up));
     }
     if (b->cfg->in_channels && net->cfg.architecture == SG2_SKIP)
-      n = max_sz(n, sg3_filter_scratch(&b->img_up));
+      n = max_sz(n, sg3_upsample2d_planar_scratch(&b->img_up));
   }
   return n;
 }
@@ -347,7 +349,7 @@ static int generator_init(sg3_generator *g, char **error) {
     const int res = b->cfg->res;
     const size_t cb = (size_t)sg3_cpad(b->cfg->out_channels) / SG3_CBLOCK;
     x = max_sz(x, sg2_act_plane(res) * cb);
-    img = max_sz(img, sg2_act_plane(res));
+    img = max_sz(img, (size_t)c->img_channels * res * res);
     if (b->cfg->in_channels) {
       mid = max_sz(mid, sg2_act_plane(res) * cb);
       phases = max_sz(phases, 4 * sg3_conv_phase_plane(res / 2) * cb);
@@ -386,12 +388,14 @@ static int generator_init(sg3_generator *g, char **error) {
   s->rnoise = noise ? sg3_alloc_floats(noise) : NULL;
   s->styles = sg3_alloc_floats(nstyles);
   s->dcoefs = sg3_alloc_floats(ndcoefs);
+  /* ToRGB weights per frame: 4 x cin_pad per layer at style_off[i] */
+  s->rgbw = sg3_alloc_floats(4 * nstyles);
   s->style_off = calloc((size_t)net->nlayers, sizeof(size_t));
   s->dcoef_off = calloc((size_t)net->nlayers, sizeof(size_t));
   if (!s->x[0] || !s->x[1] || (mid && !s->mid) || (phases && !s->phases) ||
       (skip_lo && !s->skip_lo) || (skip && !s->skip) || !s->img[0] ||
       !s->img[1] || (noise && !s->rnoise) || !s->styles || !s->dcoefs ||
-      !s->style_off || !s->dcoef_off)
+      !s->rgbw || !s->style_off || !s->dcoef_off)
     return sg3_oom(error, "the generator's buffers");
   for (int i = 0, so = 0, dof = 0; i < net->nlayers; i++) {
     s->style_off[i] = so;
@@ -417,6 +421,7 @@ static void generator_free(sg3_generator *g) {
   free(s->rnoise_done);
   free(s->styles);
   free(s->dcoefs);
+  free(s->rgbw);
   free(s->style_off);
   free(s->dcoef_off);
   free(s->debug);

@@ -25,6 +25,8 @@ typedef struct {
   float *noise;
   float noise_strength;
   sg3_epilogue epi; /* bias_act's activation, gain and clamp */
+  /* ToRGBLayer: its weight [C][in] and bias [C] as stored. */
+  const float *rgb_w, *rgb_b;
 } sg2_layer;
 
 /* SynthesisBlock. */
@@ -69,6 +71,8 @@ typedef struct {
   uint32_t rnoise_seed;
   float *styles; /* per layer cin_pad floats at style_off[i] */
   float *dcoefs; /* per layer cout_pad floats at dcoef_off[i] */
+  float *
+      rgbw; /* ToRGB layers: weight times styles, [4][cin_pad] at 4 style_off */
   size_t *style_off, *dcoef_off;
   float *debug; /* CHW copy of a layer's output for the layer callback */
   size_t debug_n;

@@ -12,6 +12,7 @@
 
 #include "error.h"
 #include "ops/gemm.h"
+#include "ops/upfirdn2d.h"
 #include "stylegan2/stylegan2.h"
 
 /* Zeroes the padding ring of each block of a size x size activation and
@@ -98,6 +99,15 @@ static void style_task(void *ctx, int i, int thread) {
                       c->ws + (size_t)l->w_row * net->cfg.w_dim, st, 0);
   sg3_modulation(g->ex.simd, &l->conv, st, st, s->dcoefs + s->dcoef_off[i],
                  g->ex.scratch[thread]);
+  if (l->rgb_w) {
+    /* ToRGB: weight * styles, as the official modulated_conv2d builds its
+     * weights (zero past in_channels). */
+    const int in = l->conv.in_channels, K = l->conv.cin_pad;
+    float *w = s->rgbw + 4 * s->style_off[i];
+    for (int c = 0; c < net->cfg.img_channels; c++)
+      for (int j = 0; j < K; j++)
+        w[c * K + j] = j < in ? l->rgb_w[c * in + j] * st[j] : 0.0f;
+  }
 }
 
 /* The layer's noise for this frame (NULL = none): noise_const *
@@ -124,10 +134,12 @@ static const float *layer_noise(sg3_generator *g, const sg2_layer *l, int res,
 }
 
 /* SynthesisLayer forward for conv1 (no upsampling): into out's interior,
- * plus the residual (resnet). */
+ * plus the residual (resnet); rgb: a ToRGB of the output to fuse in (if
+ * the layer runs by Winograd). */
 static void synthesis_layer(sg3_generator *g, const sg2_layer *l, int res,
                             const float *x, const float *residual, float *out,
-                            const sg3_synthesis_args *args) {
+                            const sg3_synthesis_args *args,
+                            const sg3_torgb *rgb) {
   sg2_state *s = g->net_state;
   const int nbo = l->conv.cout_pad / SG3_CBLOCK;
   sg3_epilogue epi = l->epi;
@@ -135,7 +147,7 @@ static void synthesis_layer(sg3_generator *g, const sg2_layer *l, int res,
   epi.residual = residual ? interior((float *)residual, res) : NULL;
   sg3_modulated_conv2d_ex(&g->ex, &l->conv, res, 1, x, sg2_act_plane(res),
                           s->styles + s->style_off[l->index],
-                          s->dcoefs + s->dcoef_off[l->index], &epi,
+                          s->dcoefs + s->dcoef_off[l->index], &epi, rgb,
                           interior(out, res), sg2_act_plane(res));
   zero_border(out, nbo, res);
 }
@@ -156,23 +168,47 @@ static void synthesis_layer_up(sg3_generator *g, const sg2_layer *l, int res,
                            sg2_act_plane(res), ((size_t)res + 2) * SG3_CBLOCK);
 }
 
-/* ToRGBLayer on x into the image, plus `residual` (the upsampled image of
- * the skip architecture), over the whole padded grid. */
+/* ToRGBLayer on x (padded, blocked) into the planar image, plus
+ * `residual` (the upsampled image of the skip architecture). */
+static sg3_torgb torgb_of(sg3_generator *g, const sg2_layer *l, int res,
+                          const float *x, const float *residual, float *img) {
+  const sg2_stylegan2 *net = g->model->net;
+  sg2_state *s = g->net_state;
+  sg3_torgb t = {
+      .x = interior((float *)x, res),
+      .x_plane = sg2_act_plane(res),
+      .x_rs = ((size_t)res + 2) * SG3_CBLOCK,
+      .nblocks = l->conv.cin_pad / SG3_CBLOCK,
+      .size = res,
+      .channels = net->cfg.img_channels,
+      .w = s->rgbw + 4 * s->style_off[l->index],
+      .bias = l->rgb_b,
+      .clamp = l->epi.clamp,
+      .residual = residual,
+      .out = img,
+  };
+  return t;
+}
+
 static void torgb(sg3_generator *g, const sg2_layer *l, int res, const float *x,
                   const float *residual, float *img) {
-  sg2_state *s = g->net_state;
-  sg3_epilogue epi = l->epi;
-  epi.residual = residual;
-  sg3_modulated_conv2d_ex(&g->ex, &l->conv, res, 1, x, sg2_act_plane(res),
-                          s->styles + s->style_off[l->index],
-                          s->dcoefs + s->dcoef_off[l->index], &epi, img,
-                          sg2_act_plane(res));
+  sg3_torgb t = torgb_of(g, l, res, x, residual, img);
+  sg3_modulated_conv2d_torgb(&g->ex, &t);
+}
+
+/* Shows the callback a planar image. */
+static void show_img(sg3_generator *g, int *index, const sg2_block *blk,
+                     const char *what, const float *img, int c) {
+  char name[32];
+  snprintf(name, sizeof name, "%s_%s", blk->cfg->name, what);
+  g->layer_cb(g->layer_cb_user, (*index)++, name, img, c, blk->cfg->res,
+              blk->cfg->res);
 }
 
 /* SynthesisBlock.forward: x[*cur] (the block's input) to x[!*cur]. */
 static int synthesis_block(sg3_generator *g, const sg2_block *blk, int *cur,
                            int *index, const sg3_synthesis_args *args,
-                           char **error) {
+                           float *img, char **error) {
   const sg2_stylegan2 *net = g->model->net;
   const sg2_config *c = &net->cfg;
   const sg2_block_config *B = blk->cfg;
@@ -203,7 +239,7 @@ static int synthesis_block(sg3_generator *g, const sg2_block *blk, int *cur,
       const int h = res / 2;
       const size_t hp = sg2_act_plane(h);
       sg3_modulated_conv2d_ex(&g->ex, &blk->skip, h, 1, in, hp, NULL, NULL,
-                              NULL, s->skip_lo, hp);
+                              NULL, NULL, s->skip_lo, hp);
       sg3_profile_lap(g, entry, SG3_PROF_CONV, &t);
       sg3_filtered_lrelu(&g->ex, &blk->skip_up, interior(s->skip_lo, h), hp,
                          ((size_t)h + 2) * SG3_CBLOCK, nbo,
@@ -216,9 +252,26 @@ static int synthesis_block(sg3_generator *g, const sg2_block *blk, int *cur,
     x1 = s->mid;
   }
 
+  /* The skip architecture's image, upsampled (before conv1, which may
+   * compute ToRGB as it goes). */
+  const float *img_up = NULL;
+  if (B->has_torgb && B->in_channels && c->architecture == SG2_SKIP) {
+    sg3_upsample2d_planar(&g->ex, &blk->img_up, s->img[0], c->img_channels,
+                          s->img[1]);
+    sg3_profile_lap(g, SG3_PROF_FAMILY + blk->stage_torgb, SG3_PROF_FILTER, &t);
+    img_up = s->img[1];
+  }
+  /* The last block writes the output itself. */
+  float *dst = B->is_last ? img : s->img[0];
+  const int fuse = B->has_torgb && !cb && blk->conv1.conv.winograd;
+  sg3_torgb rgb;
+  if (fuse)
+    rgb = torgb_of(g, &blk->torgb, res, out, img_up, dst);
+
   const int entry1 = SG3_PROF_FAMILY + blk->stage_conv1;
   const float *residual = B->has_skip ? s->skip : NULL;
-  synthesis_layer(g, &blk->conv1, res, x1, cb ? NULL : residual, out, args);
+  synthesis_layer(g, &blk->conv1, res, x1, cb ? NULL : residual, out, args,
+                  fuse ? &rgb : NULL);
   sg3_profile_lap(g, entry1, SG3_PROF_CONV, &t);
   if (cb) {
     if (show(g, index, blk, "conv1", out, cout, error))
@@ -229,27 +282,16 @@ static int synthesis_block(sg3_generator *g, const sg2_block *blk, int *cur,
       return -1;
   }
 
-  if (B->has_torgb) {
+  if (B->has_torgb && !fuse) {
     const int entry = SG3_PROF_FAMILY + blk->stage_torgb;
-    const float *img_up = NULL;
-    if (B->in_channels && c->architecture == SG2_SKIP) {
-      const int h = res / 2;
-      sg3_filtered_lrelu(&g->ex, &blk->img_up, interior(s->img[0], h),
-                         sg2_act_plane(h), ((size_t)h + 2) * SG3_CBLOCK, 1,
-                         interior(s->img[1], res), sg2_act_plane(res),
-                         ((size_t)res + 2) * SG3_CBLOCK, NULL, 0, 0);
-      sg3_profile_lap(g, entry, SG3_PROF_FILTER, &t);
-      img_up = s->img[1];
-    }
-    torgb(g, &blk->torgb, res, out, cb ? NULL : img_up, s->img[0]);
+    torgb(g, &blk->torgb, res, out, cb ? NULL : img_up, dst);
     sg3_profile_lap(g, entry, SG3_PROF_CONV, &t);
     if (cb) {
-      if (show(g, index, blk, "torgb", s->img[0], c->img_channels, error))
-        return -1;
-      if (img_up)
-        add_interior(s->img[0], img_up, 1, res);
-      if (show(g, index, blk, "img", s->img[0], c->img_channels, error))
-        return -1;
+      const size_t n = (size_t)c->img_channels * res * res;
+      show_img(g, index, blk, "torgb", dst, c->img_channels);
+      for (size_t i = 0; img_up && i < n; i++)
+        dst[i] = img_up[i] + dst[i];
+      show_img(g, index, blk, "img", dst, c->img_channels);
     }
   }
   *cur = !*cur;
@@ -260,7 +302,6 @@ int sg2_synthesis(sg3_generator *g, const float *ws,
                   const sg3_synthesis_args *args, float *img, char **error) {
   const sg2_stylegan2 *net = g->model->net;
   const sg2_config *c = &net->cfg;
-  sg2_state *s = g->net_state;
   double t = g->profiling ? sg3_now() : 0;
   style_ctx sc = {g, ws};
   sg3_pool_run(g->ex.pool, net->nlayers, style_task, &sc);
@@ -270,10 +311,9 @@ int sg2_synthesis(sg3_generator *g, const float *ws,
   for (int i = 0; i < c->num_blocks; i++) {
     if (sg3_cancelled(g))
       return sg3_fail(error, SG3_ERR_CANCELLED, "cancelled");
-    if (synthesis_block(g, &net->blocks[i], &cur, &index, args, error))
+    if (synthesis_block(g, &net->blocks[i], &cur, &index, args, img, error))
       return -1;
   }
-  to_chw(s->img[0], c->img_channels, c->img_resolution, img);
   if (g->profiling)
     for (int i = SG3_PROF_FAMILY; i < g->nprofile; i++)
       g->profile[i].calls++;
