@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "sg3.h"
+#include "sg3pace.h"
 #include "sg3render.h"
 
 GST_DEBUG_CATEGORY(gst_sg3_src_debug);
@@ -53,6 +54,9 @@ GST_DEBUG_CATEGORY(gst_sg3_src_debug);
 #define MAX_TRANSLATE 1e6
 #define MAX_ROTATE 1e9
 #define MAX_RATE 1e6
+#define DEFAULT_WALK_SPEED -1.0
+#define MAX_WALK_SPEED 1000.0
+#define DEFAULT_PULSE_PSI 0.5
 
 enum {
   PROP_0,
@@ -75,12 +79,18 @@ enum {
   PROP_NOISE_SEED,
   PROP_IS_LIVE,
   PROP_LAST_WS,
+  PROP_WALK_SPEED,
+  PROP_PULSE,
+  PROP_PULSE_PSI,
   N_PROPS
 };
 static GParamSpec *props[N_PROPS];
 /* Where each picture-affecting property lives in Sg3Settings (+ 1; 0 for
  * properties that are not settings). Adding one is a pspec and this. */
 static gsize setting_offset[N_PROPS];
+/* Settings the latent cache does not depend on (Sg3Settings.frame_changes):
+ * they change frames, never the keyframes. */
+static gboolean frame_only[N_PROPS];
 
 struct _GstSg3Src {
   GstPushSrc parent;
@@ -106,6 +116,7 @@ struct _GstSg3Src {
   GstClockTime accum_rtime; /* ts of frame accum_frames (framerate changes) */
   gboolean resync;          /* live: first frame, jump to the clock silently */
   guint64 processed, dropped;
+  Sg3Pace pace; /* where the walk is */
 };
 
 G_DEFINE_TYPE(GstSg3Src, gst_sg3_src, GST_TYPE_PUSH_SRC);
@@ -375,8 +386,11 @@ static void gst_sg3_src_set_property(GObject *object, guint prop_id,
           ? set_transform_locked(self, value)
           : set_field((guint8 *)&self->set + setting_offset[prop_id] - 1,
                       value);
-  if (changed)
+  if (changed) {
     self->set.serial++;
+    if (frame_only[prop_id])
+      self->set.frame_changes++;
+  }
   GST_OBJECT_UNLOCK(self);
   /* Keep the array and the single values in step for listeners. */
   if (prop_id == PROP_TRANSFORM) {
@@ -697,6 +711,8 @@ static void job_at(GstSg3Src *self, guint64 n, Sg3Job *job) {
   job->s.klass = effective_class(self, job->s.klass);
   job->n = n;
   job->ts = ts;
+  sg3_pace_at(&self->pace, GST_OBJECT(self), n, ts, job->s.walk_speed,
+              job->s.walk_frames, &job->walk_offset, &job->walk_since);
 }
 
 /* Swaps in a model set while running; renegotiates if the picture changes. */
@@ -787,6 +803,8 @@ static GstFlowReturn gst_sg3_src_create(GstPushSrc *psrc, GstBuffer **outbuf) {
 
   Sg3Job job;
   job_at(self, n, &job);
+  sg3_pace_commit(&self->pace, GST_OBJECT(self), n, job.ts, job.s.walk_speed,
+                  job.s.walk_frames);
   char *err = NULL;
   if (sg3_render_frame(self->render, &job, &err)) {
     GST_ELEMENT_ERROR(self, LIBRARY, FAILED,
@@ -869,6 +887,7 @@ static gboolean gst_sg3_src_start(GstBaseSrc *bsrc) {
   self->accum_rtime = 0;
   self->resync = TRUE;
   self->processed = self->dropped = 0;
+  sg3_pace_reset(&self->pace);
   return TRUE;
 }
 
@@ -898,7 +917,10 @@ static void gst_sg3_src_init(GstSg3Src *self) {
       .walk_frames = DEFAULT_WALK_FRAMES,
       .walk_keyframes = DEFAULT_WALK_KEYFRAMES,
       .noise_mode = DEFAULT_NOISE_MODE,
+      .walk_speed = DEFAULT_WALK_SPEED,
+      .pulse_psi = DEFAULT_PULSE_PSI,
   };
+  sg3_pace_init(&self->pace);
   gst_video_info_init(&self->vinfo);
   gst_base_src_set_format(GST_BASE_SRC(self), GST_FORMAT_TIME);
   gst_base_src_set_live(GST_BASE_SRC(self), FALSE);
@@ -910,6 +932,7 @@ static void gst_sg3_src_finalize(GObject *object) {
   if (self->pending)
     sg3_model_unref(self->pending);
   g_free(self->model_path);
+  sg3_pace_clear(&self->pace);
   G_OBJECT_CLASS(gst_sg3_src_parent_class)->finalize(object);
 }
 
@@ -1026,7 +1049,39 @@ static void install_properties(GObjectClass *gobject_class) {
       "The ws of the frame last rendered: float32 [num_ws, w_dim], native "
       "byte order (NULL before the first frame)",
       G_TYPE_BYTES, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  SETTING(PROP_WALK_SPEED, walk_speed,
+          g_param_spec_double(
+              "walk-speed", "Walk speed",
+              "Keyframes per second of stream time, integrated so that a "
+              "change never jumps the picture (0 stands still); -1: "
+              "walk-frames frames per keyframe. Driven by a controller the "
+              "position is the integral of its curve (exact for step and "
+              "linear interpolation; values below 0 stand still), so "
+              "renders and seeks are exact; set live it holds from the "
+              "frame that sees the change",
+              -1.0, MAX_WALK_SPEED, DEFAULT_WALK_SPEED, CTRL));
+  SETTING(PROP_PULSE, pulse,
+          g_param_spec_double(
+              "pulse", "Pulse",
+              "Pulse amount, e.g. from audio onsets (0 to 1 is typical): "
+              "moves the frame's latent away from the average, ws = w_avg + "
+              "(1 + pulse * pulse-psi) (ws - w_avg), after truncation",
+              0.0, 100.0, 0.0, CTRL));
+  SETTING(PROP_PULSE_PSI, pulse_psi,
+          g_param_spec_double(
+              "pulse-psi", "Pulse psi",
+              "Truncation psi a pulse of 1 adds, relative: with every row "
+              "truncated a frame renders as with psi * (1 + pulse * "
+              "pulse-psi); negative values pull toward the average",
+              -10.0, 10.0, DEFAULT_PULSE_PSI, CTRL));
   g_object_class_install_properties(gobject_class, N_PROPS, props);
+  const guint frame_props[] = {
+      PROP_TRANSLATE_X, PROP_TRANSLATE_Y, PROP_ROTATE,     PROP_TRANSFORM,
+      PROP_WALK_FRAMES, PROP_PAN_X,       PROP_PAN_Y,      PROP_SPIN,
+      PROP_NOISE_MODE,  PROP_NOISE_SEED,  PROP_WALK_SPEED, PROP_PULSE,
+      PROP_PULSE_PSI};
+  for (guint i = 0; i < G_N_ELEMENTS(frame_props); i++)
+    frame_only[frame_props[i]] = TRUE;
 }
 
 static void gst_sg3_src_class_init(GstSg3SrcClass *klass) {

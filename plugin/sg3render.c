@@ -2,6 +2,9 @@
  * walk cheap, the render-ahead worker and pixel packing (sg3render.h). */
 #include "sg3render.h"
 
+#include "sg3pace.h"
+#include "sg3pulse.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +24,8 @@ struct _Sg3Render {
   guint64 cached;
   float *ws;
   sg3_walk *walk;
-  GstClockTime gen_time; /* running average */
+  GstClockTime gen_time;   /* running average */
+  float *pulse_ws, *w_avg; /* a pulsed frame's */
 
   GMutex ws_lock; /* last_ws, read from any thread */
   float *last_ws;
@@ -51,7 +55,8 @@ static void base_request(const Sg3Render *r, const Sg3Settings *s,
 /* Brings the cache to the job's settings: one mapping for a still, the
  * keyframes for a walk. */
 static int update_cache(Sg3Render *r, const Sg3Settings *s, char **error) {
-  if (r->cache_valid && r->cached == s->serial)
+  guint64 key = s->serial - s->frame_changes;
+  if (r->cache_valid && r->cached == key)
     return 0;
   r->cache_valid = FALSE;
   sg3_walk_free(r->walk);
@@ -69,7 +74,7 @@ static int update_cache(Sg3Render *r, const Sg3Settings *s, char **error) {
   }
   GST_DEBUG("latent cache for settings %" G_GUINT64_FORMAT, s->serial);
   r->cache_valid = TRUE;
-  r->cached = s->serial;
+  r->cached = key;
   return 0;
 }
 
@@ -82,15 +87,18 @@ static int render(Sg3Render *r, const Sg3Job *job, char **error) {
   sg3_request req;
   base_request(r, s, &req);
   if (r->walk) {
-    guint64 period = (guint64)s->walk_keyframes * s->walk_frames;
     req.source = SG3_LATENT_WALK;
     req.walk = r->walk;
-    req.walk_position = (double)(job->n % period) / s->walk_frames;
+    req.walk_position =
+        sg3_pace_position(job->walk_offset, job->walk_since, s->walk_frames,
+                          (guint)sg3_walk_num_keyframes(r->walk));
   } else {
     req.source = SG3_LATENT_WS;
     req.ws = r->ws;
     req.ws_rows = r->info.num_ws;
   }
+  if (sg3_pulse_request(r->gen, s, &req, r->pulse_ws, r->w_avg, error))
+    return -1;
   /* pan and spin move the transform with stream time */
   double secs = (double)job->ts / GST_SECOND;
   req.translate_x = s->tx + s->pan_x * secs;
@@ -156,6 +164,8 @@ Sg3Render *sg3_render_new(sg3_model *model, char **error) {
   r->u8 = g_malloc0(sg3_model_frame_size(model, SG3_PIXELS_U8_HWC));
   r->ws = g_new0(float, nws);
   r->last_ws = g_new0(float, nws);
+  r->pulse_ws = g_new0(float, nws);
+  r->w_avg = g_new0(float, r->info.w_dim);
   r->worker = g_thread_new("sg3-render", worker_main, r);
   return r;
 }
@@ -176,6 +186,8 @@ void sg3_render_free(Sg3Render *r) {
   g_free(r->u8);
   g_free(r->ws);
   g_free(r->last_ws);
+  g_free(r->pulse_ws);
+  g_free(r->w_avg);
   g_mutex_clear(&r->lock);
   g_cond_clear(&r->cond);
   g_mutex_clear(&r->ws_lock);
@@ -187,7 +199,8 @@ const sg3_model_info *sg3_render_info(const Sg3Render *r) {
 }
 
 static gboolean job_equal(const Sg3Job *a, const Sg3Job *b) {
-  return a->n == b->n && a->ts == b->ts && a->s.serial == b->s.serial;
+  return a->n == b->n && a->ts == b->ts && a->s.serial == b->s.serial &&
+         a->walk_offset == b->walk_offset && a->walk_since == b->walk_since;
 }
 
 int sg3_render_frame(Sg3Render *r, const Sg3Job *job, char **error) {

@@ -24,6 +24,11 @@ typedef enum {
  * serials mean equal settings. */
 typedef struct {
   guint64 serial;
+  /* Of those bumps, the ones by settings the latent cache does not depend
+   * on (transform, pan, spin, noise, pace, pulse): the cache keys on serial
+   * - frame_changes, so that a controlled spin or pulse never refits the
+   * walk. */
+  guint64 frame_changes;
   guint seed;
   gdouble psi;
   gint cutoff;
@@ -34,6 +39,9 @@ typedef struct {
   gdouble pan_x, pan_y, spin;
   sg3_noise_mode noise_mode;
   guint noise_seed;
+  /* Music (sg3pace.h, sg3pulse.h). */
+  gdouble walk_speed; /* keyframes per second; < 0: walk_frames pacing */
+  gdouble pulse, pulse_psi;
 } Sg3Settings;
 
 /* One frame to render. */
@@ -41,6 +49,9 @@ typedef struct {
   guint64 n;       /* frame number */
   GstClockTime ts; /* stream time: pan and spin follow it */
   Sg3Settings s;
+  /* The walk's position (sg3_pace_position). */
+  gdouble walk_offset;
+  guint64 walk_since;
 } Sg3Job;
 
 typedef struct _Sg3Render Sg3Render;
