@@ -25,7 +25,6 @@ struct Sg3MusicAnalyser {
   float *buf;
   GstFFTF32Complex *spec;
   double *prev_db; /* SHORT_N / 2 + 1 */
-  gboolean have_prev;
 };
 
 Sg3MusicAnalyser *sg3_music_analyser_new(void) {
@@ -34,7 +33,9 @@ Sg3MusicAnalyser *sg3_music_analyser_new(void) {
   a->fft_long = gst_fft_f32_new(LONG_N, FALSE);
   a->buf = g_new(float, LONG_N);
   a->spec = g_new(GstFFTF32Complex, LONG_N / 2 + 1);
-  a->prev_db = g_new0(double, SHORT_N / 2 + 1);
+  a->prev_db = g_new(double, SHORT_N / 2 + 1);
+  for (int b = 0; b <= SHORT_N / 2; b++) /* before the first sample: silence */
+    a->prev_db[b] = SG3_MUSIC_FLOOR_DB;
   return a;
 }
 
@@ -76,13 +77,12 @@ static void analyse_hop(Sg3MusicAnalyser *a, Sg3MusicHop *h) {
     double db = p > 0 ? 10 * log10(p) : SG3_MUSIC_FLOOR_DB;
     if (db < SG3_MUSIC_FLOOR_DB)
       db = SG3_MUSIC_FLOOR_DB;
-    if (b >= lo && b <= hi && a->have_prev && db > a->prev_db[b])
+    if (b >= lo && b <= hi && db > a->prev_db[b])
       flux += db - a->prev_db[b];
     if (b >= elo && b <= ehi)
       band += p;
     a->prev_db[b] = db;
   }
-  a->have_prev = TRUE;
   h->onset = flux / (hi - lo + 1);
   h->energy_db = 10 * log10(band + 1e-9); /* silence: -90 dB */
   h->has_chroma = h->index % CHROMA_EVERY == CHROMA_EVERY - 1;
