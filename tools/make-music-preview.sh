@@ -26,6 +26,6 @@ gst-launch-1.0 -q audiomixer name=m ! audio/x-raw,rate=44100,channels=1 \
   --preset energetic --set class=7 --quiet
 # 15 fps, the video over 40 px of waveform, one palette for the whole clip
 ffmpeg -v error -y -i "$tmp/beat.mp4" -filter_complex \
-  "[0:v]fps=15,format=gray[v];[0:a]showwaves=s=256x40:r=15:mode=cline:colors=white,format=gray[w];[v][w]vstack,split[a][b];[a]palettegen=max_colors=64[p];[b][p]paletteuse=dither=none" \
+  "[0:v]fps=15,format=gray[v];[0:a]showwaves=s=256x40:r=15:mode=cline:colors=white,format=gray[w];[v][w]vstack=shortest=1,fps=15,split[a][b];[a]palettegen=max_colors=64[p];[b][p]paletteuse=dither=none" \
   -loop 0 "$root/docs/images/music-beat.gif"
 ls -l "$root/docs/images/music-beat.gif"
