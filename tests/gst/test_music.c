@@ -28,6 +28,7 @@
 
 #include "music-features.h"
 #include "music-live.h"
+#include "music-mp4.h"
 
 static gchar *tmpdir;
 static const gchar *music_bin;
@@ -780,6 +781,65 @@ GST_START_TEST(test_pipeline_script) {
 }
 GST_END_TEST;
 
+GST_START_TEST(test_mp4_times) {
+  /* mp4mux's clock stamps: cleared in mvhd, tkhd and mdhd (two tracks: 5
+   * headers); then a second run changes nothing. Damaged files are refused
+   * or left alone, never written past their end. */
+  gchar *mp4 = tmp_path("times.mp4");
+  gchar *desc = g_strdup_printf(
+      "videotestsrc num-buffers=5 ! video/x-raw,width=32,height=32"
+      " ! x264enc ! h264parse ! mp4mux name=m faststart=true"
+      " ! filesink location=\"%s\" audiotestsrc num-buffers=5 ! avenc_aac"
+      " ! m.",
+      mp4);
+  run_launch(desc);
+  g_free(desc);
+  char *err = NULL;
+  fail_unless_equals_int(sg3_mp4_clear_times(mp4, &err), 5);
+  gsize n;
+  gchar *once = file_bytes(mp4, &n);
+  fail_unless_equals_int(sg3_mp4_clear_times(mp4, &err), 5);
+  gsize n2;
+  gchar *twice = file_bytes(mp4, &n2);
+  fail_unless(n == n2 && !memcmp(once, twice, n));
+  const char *mvhd = memmem(once, n, "mvhd", 4);
+  fail_unless(mvhd != NULL);
+  for (int i = 4; i < 12; i++) /* version 0: two 32-bit times */
+    fail_unless_equals_int(mvhd[i], 0);
+  gchar *cut = tmp_path("cut.mp4");
+  for (gsize len = 0; len < n; len += 1 + len / 7) {
+    fail_unless(g_file_set_contents(cut, once, (gssize)len, NULL));
+    int r = sg3_mp4_clear_times(cut, &err);
+    if (r < 0) {
+      g_free(err);
+      err = NULL;
+    }
+    gsize m;
+    gchar *after = file_bytes(cut, &m);
+    fail_unless_equals_int((int)m, (int)len); /* never grows */
+    g_free(after);
+  }
+  /* a box longer than the file */
+  gchar *bad = g_memdup2(once, n);
+  bad[0] = (gchar)0x7f;
+  g_file_set_contents(cut, bad, (gssize)n, NULL);
+  fail_unless_equals_int(sg3_mp4_clear_times(cut, &err), -1);
+  fail_unless(strstr(err, "past its parent's end") != NULL, "%s", err);
+  g_free(err);
+  err = NULL;
+  g_file_set_contents(cut, "plain text, no boxes at all", -1, NULL);
+  fail_unless_equals_int(sg3_mp4_clear_times(cut, &err), -1);
+  g_free(err);
+  g_unlink(cut);
+  g_unlink(mp4);
+  g_free(bad);
+  g_free(cut);
+  g_free(once);
+  g_free(twice);
+  g_free(mp4);
+}
+GST_END_TEST;
+
 /* ------------------------------------------------------------------------ */
 /* Live */
 
@@ -915,6 +975,7 @@ static Suite *music_suite(void) {
   tcase_add_test(f, test_features_silence);
   tcase_add_test(f, test_features_pitch_and_energy);
   tcase_add_test(f, test_features_live);
+  tcase_add_test(f, test_mp4_times);
   TCase *v = tcase_create("video");
   tcase_set_timeout(v, 240);
   suite_add_tcase(s, v);
