@@ -34,8 +34,8 @@ size_t sg3_mapping_buffer(const sg3_mapping_config *cfg);
 /* ws (num_ws x w_dim) for z (z_dim doubles) and label c (c_dim floats, or
  * NULL when unconditional). x, y: sg3_mapping_buffer floats each. */
 void sg3_mapping_forward(const sg3_mapping_network *mn, const sg3_exec *ex,
-                         const double *z, const float *c, float psi,
-                         int cutoff, float *ws, float *x, float *y);
+                         const double *z, const float *c, float psi, int cutoff,
+                         float *ws, float *x, float *y);
 
 /* Random weights shaped like the network's, for sg3_model_new_random. */
 int sg3_mapping_random(const sg3_mapping_config *cfg, sg3_randomstate *rs,

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bytes_arg.h"
 #include "npy.h"
 #include "pngio.h"
 #include "sg3.h"
@@ -35,6 +36,10 @@ static void usage(FILE *f) {
           "                      noise of networks that have it (StyleGAN2)\n"
           "  --npy               also write DIR/seedNNNN.npy (float32 "
           "[C,H,W])\n"
+          "  --max-memory SIZE   refuse models and generators estimated "
+          "above SIZE\n"
+          "                      bytes (e.g. 4G; default 3/4 of the "
+          "memory; none)\n"
           "  -h, --help          this help\n",
           prog);
 }
@@ -124,7 +129,8 @@ int main(int argc, char **argv) {
     O_TRANSLATE,
     O_ROTATE,
     O_NOISE,
-    O_NPY
+    O_NPY,
+    O_MAXMEM
   };
   static const struct option opts[] = {
       {"network", required_argument, 0, O_NETWORK},
@@ -137,12 +143,14 @@ int main(int argc, char **argv) {
       {"rotate", required_argument, 0, O_ROTATE},
       {"noise-mode", required_argument, 0, O_NOISE},
       {"npy", no_argument, 0, O_NPY},
+      {"max-memory", required_argument, 0, O_MAXMEM},
       {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0}};
   const char *network = NULL, *seeds_arg = NULL, *outdir = NULL;
   double psi = 1, tx = 0, ty = 0, rotate = 0;
   long long cutoff = -1, class_idx = -1;
   int write_npy = 0, c;
+  uint64_t max_memory = 0;
   sg3_noise_mode noise_mode = SG3_NOISE_CONST;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -197,6 +205,10 @@ int main(int argc, char **argv) {
     case O_NPY:
       write_npy = 1;
       break;
+    case O_MAXMEM:
+      if (parse_bytes_arg(optarg, &max_memory))
+        return fail("--max-memory: '%s' is not a size like 4G", optarg);
+      break;
     case 'h':
       usage(stdout);
       return 0;
@@ -219,8 +231,11 @@ int main(int argc, char **argv) {
 
   printf("Loading networks from \"%s\"...\n", network);
   char *error = NULL;
-  sg3_model *model = sg3_model_load(network, &error);
-  if (!model) {
+  sg3_load_options load;
+  sg3_load_options_init(&load);
+  load.max_memory = max_memory;
+  sg3_model *model = NULL;
+  if (sg3_model_open(network, &load, &model, &error) != SG3_OK) {
     fail("%s", error);
     free(error);
     free(seeds);
@@ -264,7 +279,10 @@ int main(int argc, char **argv) {
     goto done;
   }
 
-  gen = sg3_generator_new(model, &error);
+  sg3_generator_options gopt;
+  sg3_generator_options_init(&gopt);
+  gopt.max_memory = max_memory;
+  sg3_generator_create(model, &gopt, &gen, &error);
   img = malloc(sg3_model_frame_size(model, SG3_PIXELS_F32_CHW));
   u8 = malloc(sg3_model_frame_size(model, SG3_PIXELS_U8_HWC));
   if (!gen || !img || !u8) {
