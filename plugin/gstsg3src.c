@@ -1270,6 +1270,13 @@ static GstFlowReturn gst_sg3_src_create(GstPushSrc *psrc, GstBuffer **outbuf) {
     if (ahead && frame_ts(self, (gint64)ahead_n + 1) + latency > now) {
       n = (gint64)ahead_n;
     } else {
+      if (ahead)
+        GST_DEBUG_OBJECT(self,
+                         "frame %" G_GUINT64_FORMAT " rendered ahead is late "
+                         "by %" GST_STIME_FORMAT ": not sent",
+                         ahead_n,
+                         GST_STIME_ARGS(GST_CLOCK_DIFF(
+                             frame_ts(self, (gint64)ahead_n) + latency, now)));
       ahead = FALSE;
       n = (gint64)first_on_time(self, (guint64)n, now + gen_time, latency);
     }
@@ -1307,12 +1314,17 @@ static GstFlowReturn gst_sg3_src_create(GstPushSrc *psrc, GstBuffer **outbuf) {
   gint64 next_n =
       render_ahead && bsrc->num_buffers_left != 0 ? next_frame(self, n) : -1;
   if (next_n >= 0) {
+    gen_time = sg3_render_time(self->render); /* with this frame's */
     now = self->reverse ? GST_CLOCK_TIME_NONE : clock_bound_now(self, live);
     if (GST_CLOCK_TIME_IS_VALID(now) && next_n > n)
       next_n =
           (gint64)first_on_time(self, (guint64)next_n, now + gen_time, latency);
     Sg3Job next_job;
     job_at(self, next_n, &next_job);
+    GST_LOG_OBJECT(self,
+                   "frame %" G_GINT64_FORMAT " out, rendering %" G_GINT64_FORMAT
+                   " ahead (expected to take %" GST_TIME_FORMAT ")",
+                   n, next_n, GST_TIME_ARGS(gen_time));
     sg3_render_ahead(self->render, &next_job);
   }
 

@@ -11,7 +11,6 @@ gchar *tiny1, *tiny3, *tiny4, *tiny4s;
 gchar *not_model, *truncated;
 const gchar *data_dir, *models_dir;
 
-
 gchar *write_tiny(const char *name, const char *kwargs, uint64_t seed) {
   char *err = NULL;
   sg3_model *m = sg3_model_new_random(kwargs, seed, &err);
@@ -62,8 +61,8 @@ guint8 *expected_image(Params p, int *ch, int *res) {
 /* Compares a buffer in `caps` with the expected image, channel-replicated
  * and with opaque alpha as the element documents. Returns the count of
  * differing bytes. */
-int compare_frame(GstBuffer *buf, GstCaps *caps, const guint8 *u8,
-                         int ch, int res) {
+int compare_frame(GstBuffer *buf, GstCaps *caps, const guint8 *u8, int ch,
+                  int res) {
   GstVideoInfo info;
   fail_unless(gst_video_info_from_caps(&info, caps));
   fail_unless_equals_int(GST_VIDEO_INFO_WIDTH(&info), res);
@@ -188,7 +187,7 @@ GstCaps *harness_caps(GstHarness *h) {
 /* Runs a launch line to PAUSED and returns the first error (or NULL);
  * *ret gets the state change result. */
 GError *pipeline_error(const char *desc, GstStateChangeReturn *ret,
-                              gchar **debug) {
+                       gchar **debug) {
   GstElement *p = gst_parse_launch(desc, NULL);
   fail_unless(p != NULL);
   GstBus *bus = gst_element_get_bus(p);

@@ -109,8 +109,8 @@ GST_START_TEST(test_seek_frame) {
   gst_buffer_unref(gst_harness_pull(h));
   for (gsize k = 0; k < G_N_ELEMENTS(cases); k++) {
     fail_unless(seek(h, 1.0, cases[k].fmt,
-                     GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE,
-                     cases[k].pos, -1),
+                     GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE, cases[k].pos,
+                     -1),
                 "seek %u refused", (guint)k);
     for (int i = cases[k].frame; i < cases[k].frame + 3 && i < 16; i++) {
       GstSegment seg;
@@ -221,8 +221,8 @@ GST_START_TEST(test_duration_convert) {
   fail_unless_equals_int64(duration(h, GST_FORMAT_TIME), FRAME_TS(PERIOD));
   GstPad *src = gst_element_get_static_pad(h->element, "src");
   gint64 v;
-  fail_unless(gst_pad_query_convert(src, GST_FORMAT_DEFAULT, 7,
-                                    GST_FORMAT_TIME, &v));
+  fail_unless(
+      gst_pad_query_convert(src, GST_FORMAT_DEFAULT, 7, GST_FORMAT_TIME, &v));
   fail_unless_equals_int64(v, FRAME_TS(7));
   fail_unless(gst_pad_query_convert(src, GST_FORMAT_TIME, FRAME_TS(7) + 1,
                                     GST_FORMAT_DEFAULT, &v));
@@ -294,7 +294,8 @@ GST_START_TEST(test_still_reuse) {
   /* (the harness queues: the element may be further along) */
   guint64 emitted = stats_field(h->element, "emitted");
   fail_unless_equals_uint64(stats_field(h->element, "rendered"), 1);
-  fail_unless(emitted >= 20 && stats_field(h->element, "reused") >= emitted - 1);
+  fail_unless(emitted >= 20 &&
+              stats_field(h->element, "reused") >= emitted - 1);
   g_object_set(h->element, "seed", 4, NULL);
   for (gint64 end = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
        g_get_monotonic_time() < end;) {
@@ -393,8 +394,8 @@ GST_START_TEST(test_threads) {
   /* Two elements with shared-pool=true share one pool (one
    * sg3-worker-1); with shared-pool=false each has its own. */
   for (int shared = 1; shared >= 0; shared--) {
-    gchar *more = g_strdup_printf("threads=2 shared-pool=%s",
-                                  shared ? "true" : "false");
+    gchar *more =
+        g_strdup_printf("threads=2 shared-pool=%s", shared ? "true" : "false");
     p = props_for(tiny3, more);
     GstHarness *a = harness(NULL, p), *b = harness(NULL, p);
     gst_harness_play(a);
@@ -483,9 +484,8 @@ GST_START_TEST(test_null_prompt) {
     GST_INFO("run %d: a frame %.3f s, to NULL %.3f s (%" G_GUINT64_FORMAT
              " rendered)",
              run, frame_us / 1e6, stop_us / 1e6, rendered);
-    fail_unless(stop_us < frame_us / 3,
-                "to NULL took %.3f s, a frame %.3f s", stop_us / 1e6,
-                frame_us / 1e6);
+    fail_unless(stop_us < frame_us / 3, "to NULL took %.3f s, a frame %.3f s",
+                stop_us / 1e6, frame_us / 1e6);
     gst_object_unref(src);
     gst_object_unref(sink);
     gst_object_unref(pipe);
@@ -520,7 +520,8 @@ GST_START_TEST(test_live_slow_every_render) {
     g_mutex_unlock(&ho.lock);
   }
   fail_unless(count >= 8, "only %d frames", count);
-  guint64 rendered = stats_field(src, "rendered"), emitted = stats_field(src, "emitted");
+  guint64 rendered = stats_field(src, "rendered"),
+          emitted = stats_field(src, "emitted");
   guint64 skipped = stats_field(src, "skipped");
   GstMessage *msg = gst_bus_pop_filtered(bus, GST_MESSAGE_QOS);
   gst_element_set_state(pipe, GST_STATE_NULL);
@@ -571,8 +572,7 @@ GST_START_TEST(test_caps_ready) {
               gst_structure_get_int(s, "height", &hgt) && w == 8 && hgt == 8);
   fail_unless_equals_string(gst_structure_get_string(s, "interlace-mode"),
                             "progressive");
-  fail_unless_equals_string(gst_structure_get_string(s, "colorimetry"),
-                            "sRGB");
+  fail_unless_equals_string(gst_structure_get_string(s, "colorimetry"), "sRGB");
   gst_caps_unref(caps);
   /* a gray model offers GRAY8 (full range) first */
   gst_element_set_state(e, GST_STATE_NULL);
@@ -605,8 +605,7 @@ GST_START_TEST(test_negotiation_message) {
   gchar *debug = NULL;
   GError *err = pipeline_error(desc, &ret, &debug);
   fail_unless(err != NULL);
-  fail_unless(strstr(err->message, "16x16") &&
-                  strstr(err->message, "RGBA"),
+  fail_unless(strstr(err->message, "16x16") && strstr(err->message, "RGBA"),
               "%s", err->message);
   fail_unless(debug && strstr(debug, "not-negotiated"), "%s", debug);
   g_error_free(err);
@@ -674,10 +673,10 @@ GST_START_TEST(test_model_background) {
   fail_unless(msg != NULL);
   GError *err = NULL;
   gst_message_parse_warning(msg, &err, NULL);
-  fail_unless(g_error_matches(err, GST_RESOURCE_ERROR,
-                              GST_RESOURCE_ERROR_OPEN_READ) &&
-                  strstr(err->message, fifo),
-              "%s", err->message);
+  fail_unless(
+      g_error_matches(err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ) &&
+          strstr(err->message, fifo),
+      "%s", err->message);
   g_error_free(err);
   gst_message_unref(msg);
   gst_buffer_unref(gst_harness_pull(h));
@@ -751,8 +750,8 @@ GST_END_TEST;
 GST_START_TEST(test_max_memory) {
   /* A budget below what the model needs: refused in NULL -> READY, with
    * the estimate. */
-  gchar *desc = g_strdup_printf("sg3src model=%s max-memory=1000 ! fakesink",
-                                tiny3);
+  gchar *desc =
+      g_strdup_printf("sg3src model=%s max-memory=1000 ! fakesink", tiny3);
   GstStateChangeReturn ret;
   GError *err = pipeline_error(desc, &ret, NULL);
   fail_unless_equals_int(ret, GST_STATE_CHANGE_FAILURE);
