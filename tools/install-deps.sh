@@ -13,7 +13,10 @@ runtime=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   libgstrtspserver-1.0-dev gstreamer1.0-rtsp
 )
-testing=(valgrind clang clang-format libclang-rt-14-dev gstreamer1.0-x ffmpeg)
+# parallel, slurm*, munge: renders split across processes (tests/test_render.sh
+# runs GNU parallel and a one-node Slurm cluster of its own)
+testing=(valgrind clang clang-format libclang-rt-14-dev gstreamer1.0-x ffmpeg
+  parallel slurmctld slurmd slurm-client munge)
 
 pkgs=("${runtime[@]}")
 [ "${1:-}" = "--runtime" ] || pkgs+=("${testing[@]}")
