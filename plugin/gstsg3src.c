@@ -149,6 +149,7 @@ struct _GstSg3Src {
   guint64 still_serial;     /* framerate 0/1: the settings of the last */
   GstClockTime still_pts;
   guint64 processed, dropped;
+  guint64 late; /* frames rendered ahead that were too late to send */
 };
 
 G_DEFINE_TYPE(GstSg3Src, gst_sg3_src, GST_TYPE_PUSH_SRC);
@@ -582,7 +583,8 @@ static void gst_sg3_src_get_property(GObject *object, guint prop_id,
                           G_TYPE_UINT64, rendered, "reused", G_TYPE_UINT64,
                           reused, "cancelled", G_TYPE_UINT64, cancelled,
                           "emitted", G_TYPE_UINT64, self->processed, "skipped",
-                          G_TYPE_UINT64, self->dropped, NULL));
+                          G_TYPE_UINT64, self->dropped, "late", G_TYPE_UINT64,
+                          self->late, NULL));
   } else {
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
   }
@@ -660,13 +662,23 @@ static GstClockTime frame_ts(GstSg3Src *self, gint64 n) {
   return back < self->accum_rtime ? self->accum_rtime - back : 0;
 }
 
-/* The frame that shows stream position `pos`: forward the one that
- * contains it; reverse (pos is the stop) the last that starts before it. */
+/* The frame that shows stream position `pos`: forward the last one that
+ * starts at or before it; reverse (pos is the stop) the last that starts
+ * before it. Exactly the inverse of frame_ts (whose times are rounded
+ * down), so a seek to frame_ts(n) lands on frame n. */
 static gint64 frame_at(GstSg3Src *self, GstClockTime pos, gboolean reverse) {
+  if (reverse) {
+    if (pos == 0)
+      return -1;
+    pos -= 1;
+  }
   guint64 fd = (guint64)self->vinfo.fps_d * GST_SECOND, fn = self->vinfo.fps_n;
-  if (!reverse)
-    return (gint64)gst_util_uint64_scale(pos, fn, fd);
-  return (gint64)gst_util_uint64_scale_ceil(pos, fn, fd) - 1;
+  gint64 n = (gint64)gst_util_uint64_scale(pos, fn, fd);
+  while (frame_ts(self, n + 1) <= pos)
+    n++;
+  while (n > 0 && frame_ts(self, n) > pos)
+    n--;
+  return n;
 }
 
 static gboolean gst_sg3_src_set_caps(GstBaseSrc *bsrc, GstCaps *caps) {
@@ -1270,6 +1282,7 @@ static GstFlowReturn gst_sg3_src_create(GstPushSrc *psrc, GstBuffer **outbuf) {
     if (ahead && frame_ts(self, (gint64)ahead_n + 1) + latency > now) {
       n = (gint64)ahead_n;
     } else {
+      self->late += ahead;
       if (ahead)
         GST_DEBUG_OBJECT(self,
                          "frame %" G_GUINT64_FORMAT " rendered ahead is late "
@@ -1386,7 +1399,7 @@ static gboolean gst_sg3_src_start(GstBaseSrc *bsrc) {
   self->accum_rtime = 0;
   self->resync = TRUE;
   self->still_pts = 0;
-  self->processed = self->dropped = 0;
+  self->processed = self->dropped = self->late = 0;
   return TRUE;
 }
 
@@ -1619,8 +1632,9 @@ static void install_properties(GObjectClass *gobject_class) {
   props[PROP_STATS] = g_param_spec_boxed(
       "stats", "Statistics",
       "Frames rendered, reused (nothing that affects the picture changed), "
-      "cancelled (flushing, stopping), emitted and skipped (late) since "
-      "the stream started",
+      "cancelled (flushing, stopping), emitted, skipped (not rendered: "
+      "they could not be on time) and late (rendered ahead, but more than a "
+      "frame late when ready: not sent) since the stream started",
       GST_TYPE_STRUCTURE, RO);
   g_object_class_install_properties(gobject_class, N_PROPS, props);
 }

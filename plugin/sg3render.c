@@ -372,7 +372,7 @@ gboolean sg3_render_ahead_ready(Sg3Render *r, guint64 *n) {
 }
 
 GstClockTime sg3_render_time(const Sg3Render *r) {
-  return r->gen_time + r->gen_dev;
+  return r->gen_time + 2 * r->gen_dev;
 }
 
 void sg3_render_pack(Sg3Render *r, GstVideoFrame *frame) {

@@ -80,8 +80,8 @@ void sg3_render_ahead(Sg3Render *r, const Sg3Job *job);
 /* Waits for the worker; then returns TRUE and the frame number it has
  * ready, if any. */
 gboolean sg3_render_ahead_ready(Sg3Render *r, guint64 *n);
-/* How long a frame takes to render: a running average plus its mean
- * deviation, so that most frames are done in that time. */
+/* How long a frame takes to render: a running average plus twice its mean
+ * deviation, so that nearly every frame is done in that time. */
 GstClockTime sg3_render_time(const Sg3Render *r);
 
 /* The clock render times are measured on (NULL: the monotonic clock).
