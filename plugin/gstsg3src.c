@@ -578,13 +578,12 @@ static void gst_sg3_src_get_property(GObject *object, guint prop_id,
     if (self->render)
       sg3_render_get_stats(self->render, &rendered, &reused, &cancelled);
     g_value_take_boxed(
-        value,
-        gst_structure_new("application/x-sg3src-stats", "rendered",
-                          G_TYPE_UINT64, rendered, "reused", G_TYPE_UINT64,
-                          reused, "cancelled", G_TYPE_UINT64, cancelled,
-                          "emitted", G_TYPE_UINT64, self->processed, "skipped",
-                          G_TYPE_UINT64, self->dropped, "late", G_TYPE_UINT64,
-                          self->late, NULL));
+        value, gst_structure_new(
+                   "application/x-sg3src-stats", "rendered", G_TYPE_UINT64,
+                   rendered, "reused", G_TYPE_UINT64, reused, "cancelled",
+                   G_TYPE_UINT64, cancelled, "emitted", G_TYPE_UINT64,
+                   self->processed, "skipped", G_TYPE_UINT64, self->dropped,
+                   "late", G_TYPE_UINT64, self->late, NULL));
   } else {
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
   }
