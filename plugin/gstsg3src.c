@@ -844,8 +844,9 @@ static gboolean gst_sg3_src_do_seek(GstBaseSrc *bsrc, GstSegment *segment) {
   self->reverse = reverse;
   self->accum_frames = 0;
   self->accum_rtime = 0;
-  if (self->render)
-    sg3_render_discard_ahead(self->render);
+  /* A frame rendered ahead stays: create() uses it only if it is the one
+   * now wanted (the first of a looping segment, rendered ahead at its
+   * end); a flushing seek has cancelled it anyway. */
   if (self->vinfo.fps_n > 0) {
     self->n = frame_at(self, pos, reverse);
     self->seek_pending = FALSE;

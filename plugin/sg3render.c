@@ -350,11 +350,6 @@ sg3_status sg3_render_frame(Sg3Render *r, const Sg3Job *job, char **error) {
   return render(r, job, error);
 }
 
-void sg3_render_discard_ahead(Sg3Render *r) {
-  wait_idle(r);
-  r->ok = FALSE;
-}
-
 void sg3_render_ahead(Sg3Render *r, const Sg3Job *job) {
   g_mutex_lock(&r->lock);
   r->job = *job;

@@ -72,8 +72,7 @@ sg3_status sg3_render_frame(Sg3Render *r, const Sg3Job *job, char **error);
 /* While on, rendering stops within a fraction of a layer and returns
  * SG3_ERR_CANCELLED (flushing, stopping). */
 void sg3_render_cancel(Sg3Render *r, gboolean on);
-/* Forgets the worker's frame (after a seek); waits for it. */
-void sg3_render_discard_ahead(Sg3Render *r);
+
 /* Starts rendering a job in the background, for a later sg3_render_frame
  * (after the current frame has been packed). */
 void sg3_render_ahead(Sg3Render *r, const Sg3Job *job);
