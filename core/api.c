@@ -22,8 +22,11 @@ sg3_status sg3_mapping(sg3_generator *g, const double *z, const float *c,
                        "the model is conditional (%d classes): a class "
                        "label is required",
                        m->c_dim);
-  if (!rc)
+  if (!rc) {
+    sg3_call_begin(g);
     sg3_generator_mapping(g, z, c, psi, cutoff, ws);
+    rc = sg3_call_end(g, 0, error);
+  }
   return sg3_error_end(rc, SG3_ERR_INVALID_ARGUMENT);
 }
 
@@ -43,8 +46,9 @@ sg3_status sg3_synthesis(sg3_generator *g, const float *ws,
   sg3_error_begin();
   sg3_synthesis_args args = {.transform = transform,
                              .noise_mode = SG3_NOISE_CONST};
-  return sg3_error_end(synthesis(g, ws, &args, img, error),
-                       SG3_ERR_INVALID_ARGUMENT);
+  sg3_call_begin(g);
+  int rc = sg3_call_end(g, synthesis(g, ws, &args, img, error), error);
+  return sg3_error_end(rc, SG3_ERR_INVALID_ARGUMENT);
 }
 
 void sg3_request_init(sg3_request *r) {
@@ -251,9 +255,10 @@ int sg3_request_compute_ws(sg3_generator *g, const sg3_request *r, float *ws,
 sg3_status sg3_request_ws(sg3_generator *g, const sg3_request *r, float *ws,
                           char **error) {
   sg3_error_begin();
+  sg3_call_begin(g);
   int rc = !r || !ws ? sg3_set_error(error, "sg3_request_ws: no request or ws")
                      : sg3_request_compute_ws(g, r, ws, error);
-  return sg3_error_end(rc, SG3_ERR_INVALID_ARGUMENT);
+  return sg3_error_end(sg3_call_end(g, rc, error), SG3_ERR_INVALID_ARGUMENT);
 }
 
 static int render(sg3_generator *g, const sg3_request *r,
@@ -294,6 +299,7 @@ static int render(sg3_generator *g, const sg3_request *r,
 sg3_status sg3_render(sg3_generator *g, const sg3_request *r,
                       sg3_pixel_format format, void *pixels, char **error) {
   sg3_error_begin();
-  return sg3_error_end(render(g, r, format, pixels, error),
-                       SG3_ERR_INVALID_ARGUMENT);
+  sg3_call_begin(g);
+  int rc = sg3_call_end(g, render(g, r, format, pixels, error), error);
+  return sg3_error_end(rc, SG3_ERR_INVALID_ARGUMENT);
 }

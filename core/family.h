@@ -20,8 +20,21 @@ typedef struct {
   const float *anchor_w_avg;
 } sg3_synthesis_args;
 
+/* What a network costs, from its init_kwargs alone (before anything is
+ * allocated for it). */
+typedef struct {
+  double model_bytes;     /* what building the model allocates, beside the
+                             tensors as read */
+  double generator_bytes; /* the family's part of one generator */
+  double flops;           /* per synthesis pass */
+} sg3_estimate;
+
 typedef struct {
   const char *name; /* as sg3_model_info.family and the safetensors format */
+  /* The cost of a model from init_kwargs, for generators of nthreads
+   * threads running `simd`'s kernels. */
+  int (*estimate)(const char *init_kwargs, int winograd, const sg3_simd *simd,
+                  int nthreads, sg3_estimate *est, char **error);
   /* Parses init_kwargs and builds m->net and m->mapping from m->tensors;
    * sets m->z_dim ... m->img_channels and m->flops. */
   int (*build)(sg3_model *m, const sg3_load_options *options, char **error);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "generator.h"
 #include "io/file.h"
 #include "io/model_file.h"
 
@@ -53,6 +54,23 @@ sg3_model *sg3_model_from_tensors(sg3_tensor_set *set, const char *name,
   }
   if (!m->init_kwargs) {
     sg3_fail(error, SG3_ERR_CORRUPT, "%s: the model has no init_kwargs", name);
+    sg3_model_unref(m);
+    return NULL;
+  }
+  /* What building it would allocate, before allocating it. */
+  sg3_estimate est;
+  if (m->family->estimate(m->init_kwargs, sg3_model_winograd(m), sg3_simd_get(),
+                          sg3_cpu_count(), &est, error)) {
+    sg3_prefix_error(error, "%s", name);
+    sg3_model_unref(m);
+    return NULL;
+  }
+  double tensors = 0;
+  for (size_t i = 0; i < m->tensors.n; i++)
+    tensors += (double)m->tensors.items[i].numel * sizeof(float);
+  if (sg3_over_budget("the model", tensors + est.model_bytes, est.flops,
+                      m->options.max_memory, error)) {
+    sg3_prefix_error(error, "%s", name);
     sg3_model_unref(m);
     return NULL;
   }

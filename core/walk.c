@@ -303,8 +303,13 @@ sg3_status sg3_walk_create(sg3_generator *gen, const sg3_request *base,
                            char **error) {
   sg3_error_begin();
   *out = NULL;
-  return sg3_error_end(walk_create(gen, base, spec, out, error),
-                       SG3_ERR_INVALID_ARGUMENT);
+  sg3_call_begin(gen);
+  int rc = sg3_call_end(gen, walk_create(gen, base, spec, out, error), error);
+  if (rc && *out) { /* cancelled after all: the keyframes are garbage */
+    sg3_walk_free(*out);
+    *out = NULL;
+  }
+  return sg3_error_end(rc, SG3_ERR_INVALID_ARGUMENT);
 }
 
 int sg3_walk_num_keyframes(const sg3_walk *w) {

@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "bytes_arg.h"
 #include "sg3.h"
 
 /* OpenBLAS reports its kernel; other BLAS libraries lack this. */
@@ -49,7 +50,10 @@ static void usage(FILE *f) {
           "per CPU)\n"
           "         --simd avx512|avx2|generic (default: the best here)\n"
           "         --no-winograd (direct 3x3 convolutions)\n"
-          "         --no-sgemm (skip the BLAS reference)\n");
+          "         --no-sgemm (skip the BLAS reference)\n"
+          "         --max-memory SIZE (refuse above SIZE bytes, e.g. 4G; "
+          "default 3/4\n"
+          "           of the memory; none)\n");
 }
 
 static int parse_int(const char *opt, const char *s, int lo, int hi, int *out) {
@@ -127,7 +131,14 @@ int main(int argc, char **argv) {
       do_sgemm = 0;
     else if (!strcmp(a, "--no-winograd"))
       load.winograd = 0;
-    else if (!strcmp(a, "--simd") && v)
+    else if (!strcmp(a, "--max-memory")) {
+      if (parse_bytes_arg(v, &load.max_memory)) {
+        fprintf(stderr, "sg3-bench: --max-memory needs a size like 4G\n");
+        return 1;
+      }
+      gopt.max_memory = load.max_memory;
+      i++;
+    } else if (!strcmp(a, "--simd") && v)
       gopt.simd = argv[++i];
     else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       usage(stdout);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bytes_arg.h"
 #include "npy.h"
 #include "pngio.h"
 #include "sg3.h"
@@ -66,6 +67,10 @@ static void usage(FILE *f) {
           "                      noise of networks that have it (StyleGAN2)\n"
           "  --npy               also write DIR/seedNNNN.npy (float32 "
           "[C,H,W])\n"
+          "  --max-memory SIZE   refuse models and generators estimated "
+          "above SIZE\n"
+          "                      bytes (e.g. 4G; default 3/4 of the "
+          "memory; none)\n"
           "  -h, --help          this help\n",
           prog);
 }
@@ -289,6 +294,7 @@ int main(int argc, char **argv) {
     O_DIRECTION_LAYERS,
     O_ANCHOR,
     O_SEED_BLEND,
+    O_MAXMEM,
   };
   static const struct option opts[] = {
       {"network", required_argument, 0, O_NETWORK},
@@ -313,6 +319,7 @@ int main(int argc, char **argv) {
       {"direction-layers", required_argument, 0, O_DIRECTION_LAYERS},
       {"anchor", no_argument, 0, O_ANCHOR},
       {"seed-blend", required_argument, 0, O_SEED_BLEND},
+      {"max-memory", required_argument, 0, O_MAXMEM},
       {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0}};
   const char *network = NULL, *seeds_arg = NULL, *outdir = NULL;
@@ -321,6 +328,7 @@ int main(int argc, char **argv) {
   long long cutoff = -1, class_idx = -1, dir_index = -1;
   const char *save_w = NULL;
   int write_npy = 0, mix_grid = 0, anchor = 0, c;
+  uint64_t max_memory = 0;
   int styles_first = 0, styles_last = 6, dir_first = 0, dir_last = -1;
   sg3_noise_mode noise_mode = SG3_NOISE_CONST;
   opterr = 0;
@@ -415,6 +423,10 @@ int main(int argc, char **argv) {
       if (parse_double(optarg, &blend) || blend < 0 || blend > 1)
         return fail("--seed-blend: '%s' is not a number in 0..1", optarg);
       break;
+    case O_MAXMEM:
+      if (parse_bytes_arg(optarg, &max_memory))
+        return fail("--max-memory: '%s' is not a size like 4G", optarg);
+      break;
     case 'h':
       usage(stdout);
       return 0;
@@ -447,8 +459,11 @@ int main(int argc, char **argv) {
 
   printf("Loading networks from \"%s\"...\n", network);
   char *error = NULL;
-  sg3_model *model = sg3_model_load(network, &error);
-  if (!model) {
+  sg3_load_options load;
+  sg3_load_options_init(&load);
+  load.max_memory = max_memory;
+  sg3_model *model = NULL;
+  if (sg3_model_open(network, &load, &model, &error) != SG3_OK) {
     fail("%s", error);
     free(error);
     free(seeds);
@@ -552,7 +567,10 @@ int main(int argc, char **argv) {
     goto done;
   }
 
-  o.gen = sg3_generator_new(model, &error);
+  sg3_generator_options gopt;
+  sg3_generator_options_init(&gopt);
+  gopt.max_memory = max_memory;
+  sg3_generator_create(model, &gopt, &o.gen, &error);
   o.img = malloc(sg3_model_frame_size(model, SG3_PIXELS_F32_CHW));
   o.u8 = malloc(sg3_model_frame_size(model, SG3_PIXELS_U8_HWC));
   o.ws = malloc(sizeof(float) * (size_t)info.num_ws * info.w_dim);

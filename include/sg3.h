@@ -36,6 +36,7 @@ extern "C" {
 typedef struct sg3_model sg3_model;
 typedef struct sg3_generator sg3_generator;
 typedef struct sg3_walk sg3_walk;
+typedef struct sg3_thread_pool sg3_thread_pool;
 
 /* ---- Errors ------------------------------------------------------------ */
 
@@ -83,6 +84,12 @@ typedef struct {
    * weights. Default 1; the environment variable SG3_NO_WINOGRAD=1
    * overrides it (for tests and comparisons). */
   int winograd;
+  /* Memory budget in bytes for what loading allocates beyond the file's
+   * tensors (packed weights): a model estimated above it is refused with
+   * SG3_ERR_TOO_LARGE and the estimate, before anything is allocated.
+   * 0 = the default, 3/4 of the memory (physical, or the cgroup's limit);
+   * UINT64_MAX = no limit. */
+  uint64_t max_memory;
 } sg3_load_options;
 
 SG3_API void sg3_load_options_init(sg3_load_options *options);
@@ -133,13 +140,23 @@ SG3_API sg3_status sg3_model_get_w_avg(const sg3_model *model, int class_index,
 
 typedef struct {
   /* Threads for synthesis: the calling thread and threads - 1 workers of the
-   * generator's own, which sleep when it is idle; 0 = one per CPU available
-   * to the process (the default). Results are the same for any count. */
+   * generator's own ("sg3-worker-N"), which sleep when it is idle; 0 = one
+   * per CPU available to the process (the default). Results are the same
+   * for any count. */
   int threads;
   /* SIMD kernels: NULL = the best this CPU has, else "avx512", "avx2" or
    * "generic" (at most what the CPU has). The environment variable
    * SG3_SIMD=generic|avx2 lowers the default (for tests). */
   const char *simd;
+  /* A pool shared with other generators instead of threads of its own
+   * (threads is then ignored); the generator keeps a reference. NULL =
+   * its own. */
+  sg3_thread_pool *pool;
+  /* Memory budget in bytes for the generator's buffers (as
+   * sg3_load_options.max_memory): above it creation fails with
+   * SG3_ERR_TOO_LARGE and the estimate, allocating nothing. 0 = 3/4 of the
+   * memory, UINT64_MAX = no limit. */
+  uint64_t max_memory;
 } sg3_generator_options;
 
 SG3_API void sg3_generator_options_init(sg3_generator_options *options);
@@ -152,13 +169,28 @@ SG3_API sg3_generator *sg3_generator_new(sg3_model *model, char **error);
 SG3_API void sg3_generator_free(sg3_generator *gen);
 SG3_API const sg3_model *sg3_generator_get_model(const sg3_generator *gen);
 
-/* Cancellation: the generator calls `cancel` between layers; when it
- * returns non-zero the call in progress returns SG3_ERR_CANCELLED (the
- * output is then undefined). May be called from the generator's threads;
- * it must be cheap and thread-safe. NULL removes the hook. */
+/* Cancellation: the generator calls `cancel` between layers and before
+ * each task of a layer (a fraction of a layer's time); once it returns
+ * non-zero the call in progress stops and returns SG3_ERR_CANCELLED (the
+ * output is then undefined), and the next call starts afresh. May be called
+ * from the generator's threads; it must be cheap and thread-safe. NULL
+ * removes the hook. */
 typedef int (*sg3_cancel_fn)(void *user);
 SG3_API void sg3_generator_set_cancel(sg3_generator *gen, sg3_cancel_fn cancel,
                                       void *user);
+
+/* Thread pools shared by several generators (sg3_generator_options.pool),
+ * e.g. two streams in one process that should not start two sets of
+ * per-CPU workers. Generators on one pool may be used from different
+ * threads at once: their parallel regions take turns on the pool's
+ * threads, and every generator gives the same bits as on a pool of its
+ * own. threads: 0 = one per CPU. The pool lives until its last reference
+ * (the creator's and each generator's) is gone. */
+SG3_API sg3_status sg3_thread_pool_create(int threads, sg3_thread_pool **pool,
+                                          char **error);
+SG3_API sg3_thread_pool *sg3_thread_pool_ref(sg3_thread_pool *pool);
+SG3_API void sg3_thread_pool_unref(sg3_thread_pool *pool);
+SG3_API int sg3_thread_pool_get_threads(const sg3_thread_pool *pool);
 
 /* ---- Requests: one frame from its description -------------------------- */
 

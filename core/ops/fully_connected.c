@@ -115,5 +115,5 @@ void sg3_fully_connected_mt(const sg3_exec *ex, const sg3_fc *fc,
     return;
   }
   fc_ctx c = {ex->simd, fc, x, y, lrelu, 2 * ex->nthreads};
-  sg3_pool_run(ex->pool, c.ntasks, fc_task, &c);
+  sg3_exec_run(ex, c.ntasks, fc_task, &c);
 }

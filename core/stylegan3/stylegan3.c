@@ -210,6 +210,92 @@ static void get_info(const sg3_model *m, sg3_model_info *info) {
   info->has_transform = 1;
 }
 
+/* ---- cost estimate ------------------------------------------------------ */
+
+/* A layer's conv as the generator sees it: only the geometry, no weights. */
+static sg3_conv conv_geometry(const sg3_layer_config *L, int winograd) {
+  sg3_conv c = {.in_channels = L->in_channels,
+                .out_channels = L->out_channels,
+                .kernel = L->conv_kernel,
+                .cin_pad = sg3_cpad(L->in_channels),
+                .cout_pad = sg3_cpad(L->out_channels),
+                .demodulate = !L->is_torgb,
+                .winograd = winograd && L->conv_kernel == 3};
+  return c;
+}
+
+/* The generator's buffers (floats): xin, conv, styles and dcoefs (see
+ * generator_init). */
+static void state_floats(const sg3_config *cfg, const sg3_conv *convs,
+                         size_t *xin, size_t *conv, size_t *nstyles,
+                         size_t *ndcoefs) {
+  size_t Cp = sg3_cpad(cfg->input_channels);
+  *xin = *conv = sg3_input_plane(cfg) / SG3_CBLOCK * Cp;
+  *nstyles = *ndcoefs = 0;
+  for (int i = 0; i <= cfg->num_layers; i++) {
+    const sg3_conv *c = &convs[i];
+    int in = cfg->layers[i].in_size, pad = cfg->layers[i].conv_kernel - 1;
+    *xin =
+        max_sz(*xin, sg3_conv_in_plane(c, in, pad) / SG3_CBLOCK * c->cin_pad);
+    *conv = max_sz(*conv,
+                   sg3_conv_out_plane(c, in, pad) / SG3_CBLOCK * c->cout_pad);
+    *nstyles += c->cin_pad;
+    *ndcoefs += c->cout_pad;
+  }
+}
+
+static int estimate(const char *init_kwargs, int winograd, const sg3_simd *simd,
+                    int nthreads, sg3_estimate *e, char **error) {
+  sg3_config c;
+  if (sg3_config_parse(init_kwargs, &c, error))
+    return -1;
+  memset(e, 0, sizeof *e);
+  const int nl = c.num_layers + 1;
+  sg3_conv *convs = calloc((size_t)nl, sizeof *convs);
+  if (!convs) {
+    sg3_config_clear(&c);
+    return sg3_oom(error, NULL);
+  }
+  const int S = c.input_size, Cp = sg3_cpad(c.input_channels);
+  double model = (double)Cp * Cp; /* the input layer's packed weight */
+  size_t scratch = sg3_gemm_pack(sg3_gemm_mc(S * S, simd->mr, nthreads),
+                                 simd->mr, 1, Cp / 16);
+  e->flops = 2.0 * c.input_channels * c.input_channels * S * S;
+  for (int i = 0; i < nl; i++) {
+    const sg3_layer_config *L = &c.layers[i];
+    convs[i] = conv_geometry(L, winograd);
+    const sg3_conv *cv = &convs[i];
+    int k = L->conv_kernel, pad = k - 1;
+    /* sg3_conv_prepare: packed weights, weight_sq, bias; the affine */
+    model += (double)(cv->winograd ? 36 : k * k) * cv->cin_pad * cv->cout_pad +
+             (double)L->in_channels * L->out_channels + cv->cout_pad +
+             (double)c.w_dim * L->in_channels;
+    /* the filter's scratch, as sg3_filter_scratch computes it from the
+     * plan sg3_filter_plan_build would make (without its tables) */
+    int n = L->in_size + k - 1;
+    size_t wu = (size_t)n * L->up_factor + L->padding[0] + L->padding[1] -
+                L->up_taps + 1;
+    size_t dtaps = L->down_taps, vlen = (size_t)n + 2 * L->up_taps;
+    size_t ring = dtaps * (L->down_radial ? wu : (size_t)L->out_size);
+    size_t urow = wu * (L->down_radial ? (dtaps + 1) / 2 : 1);
+    scratch = max_sz(scratch, (vlen + ring + urow) * SG3_CBLOCK);
+    scratch =
+        max_sz(scratch, sg3_conv_scratch(cv, L->in_size, pad, simd, nthreads));
+    scratch = max_sz(scratch, (size_t)cv->cin_pad);
+    e->flops += layer_flops(L);
+  }
+  size_t xin, conv, nstyles, ndcoefs;
+  state_floats(&c, convs, &xin, &conv, &nstyles, &ndcoefs);
+  double gen = (double)xin + conv + nstyles + ndcoefs +
+               sg3_input_tab_floats(&c) +
+               (double)((scratch + 15) / 16 * 16) * nthreads;
+  e->model_bytes = model * sizeof(float);
+  e->generator_bytes = gen * sizeof(float);
+  free(convs);
+  sg3_config_clear(&c);
+  return 0;
+}
+
 /* ---- generators --------------------------------------------------------- */
 
 /* Conv geometry of layer i: its input size and padding k - 1. */
@@ -240,20 +326,15 @@ static int generator_init(sg3_generator *g, char **error) {
   const sg3_stylegan3 *net = g->model->net;
   const sg3_config *cfg = &net->cfg;
   const int nl = cfg->num_layers + 1;
-  size_t Cp = sg3_cpad(cfg->input_channels);
+  sg3_conv *convs = calloc((size_t)nl, sizeof *convs);
+  if (!convs)
+    return sg3_oom(error, NULL);
+  for (int i = 0; i < nl; i++)
+    convs[i] = net->layers[i].conv;
   /* The input layer's features live in xin, its product in conv. */
-  size_t xin = sg3_input_plane(cfg) / SG3_CBLOCK * Cp, conv = xin;
-  size_t nstyles = 0, ndcoefs = 0;
-  for (int i = 0; i < nl; i++) {
-    const sg3_synthesis_layer *l = &net->layers[i];
-    int in = l->cfg->in_size, pad = conv_pad(l);
-    xin = max_sz(xin, sg3_conv_in_plane(&l->conv, in, pad) / SG3_CBLOCK *
-                          l->conv.cin_pad);
-    conv = max_sz(conv, sg3_conv_out_plane(&l->conv, in, pad) / SG3_CBLOCK *
-                            l->conv.cout_pad);
-    nstyles += l->conv.cin_pad;
-    ndcoefs += l->conv.cout_pad;
-  }
+  size_t xin, conv, nstyles, ndcoefs;
+  state_floats(cfg, convs, &xin, &conv, &nstyles, &ndcoefs);
+  free(convs);
   sg3_stylegan3_state *s = calloc(1, sizeof *s);
   if (!s)
     return sg3_oom(error, NULL);
@@ -434,6 +515,7 @@ out:
 
 const sg3_family sg3_family_stylegan3 = {
     .name = "stylegan3",
+    .estimate = estimate,
     .build = build,
     .free = free_net,
     .get_info = get_info,
