@@ -12,13 +12,98 @@
 
 #define MAX_HEADER (64u << 20)
 
-/* The official class of a family's generator, for __metadata__.module. */
-static const char *sg3_family_module(const char *family) {
+/* The official class of a family's generator, for __metadata__.module. A
+ * StyleGAN-XL SuperresGenerator is the one whose constructor takes
+ * path_stem. */
+static const char *sg3_family_module(const sg3_tensor_set *set,
+                                     const char *family) {
   if (!strcmp(family, "stylegan2"))
     return "training.networks_stylegan2.Generator";
   if (!strcmp(family, "stylegan-xl"))
-    return "training.networks_stylegan3_resetting.Generator";
+    return set->init_kwargs && strstr(set->init_kwargs, "\"path_stem\"")
+               ? "training.networks_stylegan3_resetting.SuperresGenerator"
+               : "training.networks_stylegan3_resetting.Generator";
   return "training.networks_stylegan3.Generator";
+}
+
+/* The schedule's parts, each a JSON string in __metadata__. */
+static const char *const schedule_keys[] = {"generator", "input", "layers"};
+#define N_SCHEDULE_KEYS (sizeof schedule_keys / sizeof *schedule_keys)
+
+/* __metadata__.generator/input/layers (JSON strings) as one schedule
+ * object; nothing when none is there. */
+static int read_schedule(JsonObject *meta, const char *name,
+                         sg3_tensor_set *out, char **error) {
+  JsonBuilder *b = NULL;
+  int rc = 0;
+  for (size_t i = 0; i < N_SCHEDULE_KEYS && !rc; i++) {
+    JsonNode *v = json_object_get_member(meta, schedule_keys[i]);
+    if (!v)
+      continue;
+    if (json_node_get_value_type(v) != G_TYPE_STRING) {
+      rc = sg3_fail(error, SG3_ERR_CORRUPT,
+                    "%s: __metadata__.%s is not a string", name,
+                    schedule_keys[i]);
+      break;
+    }
+    JsonParser *p = json_parser_new();
+    GError *gerr = NULL;
+    if (json_parser_load_from_data(p, json_node_get_string(v), -1, &gerr) &&
+        json_parser_get_root(p)) {
+      if (!b) {
+        b = json_builder_new();
+        json_builder_begin_object(b);
+      }
+      json_builder_set_member_name(b, schedule_keys[i]);
+      json_builder_add_value(b, json_node_copy(json_parser_get_root(p)));
+    } else {
+      rc = sg3_fail(
+          error, SG3_ERR_CORRUPT, "%s: __metadata__.%s is not valid JSON%s%s",
+          name, schedule_keys[i], gerr ? ": " : "", gerr ? gerr->message : "");
+    }
+    if (gerr)
+      g_error_free(gerr);
+    g_object_unref(p);
+  }
+  if (b && !rc) {
+    json_builder_end_object(b);
+    JsonNode *root = json_builder_get_root(b);
+    char *text = json_to_string(root, FALSE);
+    json_node_unref(root);
+    free(out->schedule);
+    out->schedule = text ? strdup(text) : NULL;
+    g_free(text);
+    if (!out->schedule)
+      rc = sg3_oom(error, NULL);
+  }
+  if (b)
+    g_object_unref(b);
+  return rc;
+}
+
+/* The schedule's parts as __metadata__ strings. */
+static int write_schedule(JsonBuilder *b, const char *schedule, char **error) {
+  JsonParser *p = json_parser_new();
+  int rc = 0;
+  JsonNode *root = NULL;
+  if (!json_parser_load_from_data(p, schedule, -1, NULL) ||
+      !(root = json_parser_get_root(p)) || !JSON_NODE_HOLDS_OBJECT(root)) {
+    g_object_unref(p);
+    return sg3_set_error(error, "the model's layer schedule is not a JSON "
+                                "object");
+  }
+  JsonObject *o = json_node_get_object(root);
+  for (size_t i = 0; i < N_SCHEDULE_KEYS; i++) {
+    JsonNode *v = json_object_get_member(o, schedule_keys[i]);
+    if (!v)
+      continue;
+    char *text = json_to_string(v, FALSE);
+    json_builder_set_member_name(b, schedule_keys[i]);
+    json_builder_add_string_value(b, text);
+    g_free(text);
+  }
+  g_object_unref(p);
+  return rc;
 }
 
 /* __metadata__.format names the network family: "<family>-generator". */
@@ -194,6 +279,9 @@ int sg3_safetensors_read(const uint8_t *data, size_t size, const char *name,
       if (fmt && json_node_get_value_type(fmt) == G_TYPE_STRING &&
           set_family(out, json_node_get_string(fmt), name, error))
         goto fail;
+      if (JSON_NODE_HOLDS_OBJECT(node) &&
+          read_schedule(json_node_get_object(node), name, out, error))
+        goto fail;
       continue;
     }
     if (read_tensor(tname, node, body, body_size, out, error)) {
@@ -235,9 +323,13 @@ int sg3_safetensors_write(const sg3_tensor_set *set, const char *path,
   json_builder_add_string_value(b, format);
   g_free(format);
   json_builder_set_member_name(b, "module");
-  json_builder_add_string_value(b, sg3_family_module(family));
+  json_builder_add_string_value(b, sg3_family_module(set, family));
   json_builder_set_member_name(b, "init_kwargs");
   json_builder_add_string_value(b, set->init_kwargs ? set->init_kwargs : "{}");
+  if (set->schedule && write_schedule(b, set->schedule, error)) {
+    g_object_unref(b);
+    return -1;
+  }
   json_builder_end_object(b);
   uint64_t offset = 0;
   for (size_t i = 0; i < set->n; i++) {

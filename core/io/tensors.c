@@ -17,6 +17,7 @@ void sg3_tensor_set_clear(sg3_tensor_set *set) {
   free(set->items);
   free(set->init_kwargs);
   free(set->family);
+  free(set->schedule);
   memset(set, 0, sizeof *set);
 }
 
