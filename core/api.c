@@ -77,11 +77,8 @@ static int request_label(sg3_generator *g, const sg3_request *r,
   }
   int klass = r->class_index;
   if (klass < 0 && m->family->gen_utils_truncation &&
-      r->source == SG3_LATENT_SEED) {
-    sg3_randomstate rs;
-    sg3_randomstate_seed(&rs, r->seed);
-    klass = (int)sg3_random_randint(&rs, (uint64_t)m->c_dim);
-  }
+      r->source == SG3_LATENT_SEED)
+    sg3_classes_from_seed(r->seed, m->c_dim, 1, &klass);
   if (klass < 0)
     return sg3_set_error(error,
                          "the model is conditional (%d classes): a class is "
@@ -96,6 +93,13 @@ static int request_label(sg3_generator *g, const sg3_request *r,
   g->label[klass] = 1.0f;
   *label = g->label;
   return 0;
+}
+
+void sg3_classes_from_seed(uint32_t seed, int c_dim, int n, int *classes) {
+  sg3_randomstate rs;
+  sg3_randomstate_seed(&rs, seed);
+  for (int i = 0; i < n; i++)
+    classes[i] = c_dim > 0 ? (int)sg3_random_randint(&rs, (uint64_t)c_dim) : 0;
 }
 
 /* The multimodal centre: the centroid nearest (L2) to w. */

@@ -1,5 +1,6 @@
-/* sg3-gen: images from a StyleGAN3 network, with the options and output of
- * the official gen_images.py. */
+/* sg3-gen: images from a StyleGAN3 or StyleGAN-XL network, with the
+ * options and output of the official gen_images.py (StyleGAN-XL's adds
+ * --batch-sz, --centroids-path and a class drawn from the seed). */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -26,8 +27,20 @@ static void usage(FILE *f) {
           "  --outdir DIR        output directory (created if missing)\n"
           "  --trunc PSI         truncation psi (default 1)\n"
           "  --trunc-cutoff N    truncate only the first N ws (default all)\n"
-          "  --class K           class label (required for conditional "
-          "models)\n"
+          "  --class LIST        class label(s), e.g. 207 or 1,3-5; "
+          "required for\n"
+          "                      conditional StyleGAN3 models; StyleGAN-XL "
+          "draws it\n"
+          "                      from the seed when it is not given. With "
+          "several:\n"
+          "                      DIR/seedNNNN-classKKKK.png\n"
+          "  --centroids-path F  multimodal truncation toward the nearest of "
+          "the\n"
+          "                      centroids in F (.npy [K, w_dim], as "
+          "StyleGAN-XL's)\n"
+          "  --batch-sz N        N images per seed in a grid, z = "
+          "randn(N, z_dim)\n"
+          "                      (StyleGAN-XL's gen_images.py; default 1)\n"
           "  --translate X,Y     translate the image (default 0,0)\n"
           "  --rotate DEG        rotate the image (default 0)\n"
           "  --noise-mode MODE   const (default), none or random: the "
@@ -61,6 +74,66 @@ static int parse_uint(const char *s, unsigned long long max,
   errno = 0;
   *out = strtoull(s, &end, 10);
   return *end == '\0' && errno == 0 && *out <= max ? 0 : -1;
+}
+
+/* os.makedirs(path, exist_ok=True), as gen_images.py creates --outdir. */
+static int make_dirs(const char *path) {
+  char *p = strdup(path);
+  if (!p)
+    return -1;
+  int rc = 0;
+  for (char *s = p + 1; *s && !rc; s++)
+    if (*s == '/') {
+      *s = 0;
+      rc = mkdir(p, 0777) != 0 && errno != EEXIST;
+      *s = '/';
+    }
+  if (!rc)
+    rc = mkdir(p, 0777) != 0 && errno != EEXIST;
+  free(p);
+  return rc ? -1 : 0;
+}
+
+/* np.load of a [K, w_dim] float32 or float64 .npy, as floats. */
+static float *read_centroids(const char *path, int w_dim, int *k) {
+  npy_array a;
+  char err[512];
+  if (npy_read(path, &a, err, sizeof err)) {
+    fail("--centroids-path: %s", err);
+    return NULL;
+  }
+  int f4 = !strcmp(a.dtype, "<f4"), f8 = !strcmp(a.dtype, "<f8");
+  if ((!f4 && !f8) || a.ndim != 2 || a.shape[1] != (size_t)w_dim ||
+      a.shape[0] < 1 || a.shape[0] > 1 << 24) {
+    fprintf(stderr,
+            "%s: --centroids-path: %s is not a [K, %d] float array (the "
+            "model's w_dim)\n",
+            prog, path, w_dim);
+    npy_free(&a);
+    return NULL;
+  }
+  float *c = malloc(a.numel * sizeof *c);
+  for (size_t i = 0; c && i < a.numel; i++)
+    c[i] = f4 ? ((float *)a.data)[i] : (float)((double *)a.data)[i];
+  for (size_t i = 0; c && i < a.numel; i++)
+    if (!isfinite(c[i])) {
+      fail("--centroids-path: %s holds NaN or infinity", path);
+      free(c);
+      c = NULL;
+    }
+  *k = (int)a.shape[0];
+  npy_free(&a);
+  return c;
+}
+
+/* gen_utils.create_image_grid: ceil(sqrt(n)) columns, row by row. */
+static void paste(uint8_t *grid, int grid_w, const uint8_t *img, int idx,
+                  int size, int ch) {
+  int gx = idx % grid_w, gy = idx / grid_w;
+  size_t row = (size_t)grid_w * size * ch;
+  for (int y = 0; y < size; y++)
+    memcpy(grid + ((size_t)gy * size + y) * row + (size_t)gx * size * ch,
+           img + (size_t)y * size * ch, (size_t)size * ch);
 }
 
 /* "0,1,4-6" -> seeds; at most 1 << 20 of them. */
@@ -124,7 +197,9 @@ int main(int argc, char **argv) {
     O_TRANSLATE,
     O_ROTATE,
     O_NOISE,
-    O_NPY
+    O_NPY,
+    O_CENTROIDS,
+    O_BATCH
   };
   static const struct option opts[] = {
       {"network", required_argument, 0, O_NETWORK},
@@ -137,11 +212,15 @@ int main(int argc, char **argv) {
       {"rotate", required_argument, 0, O_ROTATE},
       {"noise-mode", required_argument, 0, O_NOISE},
       {"npy", no_argument, 0, O_NPY},
+      {"centroids-path", required_argument, 0, O_CENTROIDS},
+      {"batch-sz", required_argument, 0, O_BATCH},
       {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0}};
   const char *network = NULL, *seeds_arg = NULL, *outdir = NULL;
+  const char *classes_arg = NULL, *centroids_path = NULL;
   double psi = 1, tx = 0, ty = 0, rotate = 0;
-  long long cutoff = -1, class_idx = -1;
+  long long cutoff = -1;
+  int batch = 1;
   int write_npy = 0, c;
   sg3_noise_mode noise_mode = SG3_NOISE_CONST;
   opterr = 0;
@@ -167,9 +246,15 @@ int main(int argc, char **argv) {
       cutoff = (long long)u;
       break;
     case O_CLASS:
-      if (parse_uint(optarg, 1 << 20, &u))
-        return fail("--class: '%s' is not a class index", optarg);
-      class_idx = (long long)u;
+      classes_arg = optarg;
+      break;
+    case O_CENTROIDS:
+      centroids_path = optarg;
+      break;
+    case O_BATCH:
+      if (parse_uint(optarg, 1024, &u) || u < 1)
+        return fail("--batch-sz: '%s' is not a count from 1 to 1024", optarg);
+      batch = (int)u;
       break;
     case O_TRANSLATE: {
       char *comma = strchr(optarg, ',');
@@ -210,12 +295,17 @@ int main(int argc, char **argv) {
   if (!network || !seeds_arg || !outdir)
     return fail("%s", "--network, --seeds and --outdir are required "
                       "(see --help)");
-  uint32_t *seeds;
-  size_t nseeds;
+  uint32_t *seeds, *classes = NULL;
+  size_t nseeds, nclasses = 0;
   if (parse_seeds(seeds_arg, &seeds, &nseeds))
     return fail("--seeds: '%s' is not a list like 0,1,4-6 of seeds "
                 "0..4294967295",
                 seeds_arg);
+  if (classes_arg && parse_seeds(classes_arg, &classes, &nclasses)) {
+    free(seeds);
+    return fail("--class: '%s' is not a class index or a list like 1,3-5",
+                classes_arg);
+  }
 
   printf("Loading networks from \"%s\"...\n", network);
   char *error = NULL;
@@ -224,6 +314,7 @@ int main(int argc, char **argv) {
     fail("%s", error);
     free(error);
     free(seeds);
+    free(classes);
     return 1;
   }
   sg3_model_info info;
@@ -236,65 +327,101 @@ int main(int argc, char **argv) {
   req.translate_y = ty;
   req.rotate = rotate;
   req.noise_mode = noise_mode;
-  int rc = 1;
+  int rc = 1, xl = !strcmp(info.family, "stylegan-xl");
   sg3_generator *gen = NULL;
-  float *img = NULL;
-  uint8_t *u8 = NULL;
+  float *img = NULL, *centroids = NULL;
+  uint8_t *u8 = NULL, *grid = NULL;
+  double *z = NULL;
+  int *batch_classes = NULL;
   if (info.c_dim > 0) {
-    if (class_idx < 0) {
+    if (!nclasses && !xl) {
       fail("%s", "Must specify class label with --class when using a "
                  "conditional network");
       goto done;
     }
-    if (class_idx >= info.c_dim) {
-      fprintf(stderr,
-              "%s: --class %lld is out of range: the network has %d "
-              "classes (0..%d)\n",
-              prog, class_idx, info.c_dim, info.c_dim - 1);
-      goto done;
-    }
-    req.class_index = (int)class_idx;
-  } else if (class_idx >= 0) {
+    for (size_t i = 0; i < nclasses; i++)
+      if (classes[i] >= (uint32_t)info.c_dim) {
+        fprintf(stderr,
+                "%s: --class %u is out of range: the network has %d "
+                "classes (0..%d)\n",
+                prog, classes[i], info.c_dim, info.c_dim - 1);
+        goto done;
+      }
+  } else if (nclasses) {
     printf("warn: --class=lbl ignored when running on an unconditional "
            "network\n");
+    nclasses = 0;
   }
-  if (mkdir(outdir, 0777) != 0 && errno != EEXIST) {
+  if (centroids_path && !(centroids = read_centroids(centroids_path, info.w_dim,
+                                                     &req.num_centroids)))
+    goto done;
+  req.centroids = centroids;
+  if (make_dirs(outdir) != 0) {
     fprintf(stderr, "%s: cannot create %s: %s\n", prog, outdir,
             strerror(errno));
     goto done;
   }
 
+  const int res = info.img_resolution, ch = info.img_channels;
+  const int grid_w = (int)ceil(sqrt((double)batch));
+  const int grid_h = (batch - 1) / grid_w + 1;
+  const size_t frame = sg3_model_frame_size(model, SG3_PIXELS_U8_HWC);
   gen = sg3_generator_new(model, &error);
-  img = malloc(sg3_model_frame_size(model, SG3_PIXELS_F32_CHW));
-  u8 = malloc(sg3_model_frame_size(model, SG3_PIXELS_U8_HWC));
-  if (!gen || !img || !u8) {
+  img = malloc((size_t)batch * sg3_model_frame_size(model, SG3_PIXELS_F32_CHW));
+  u8 = malloc(frame);
+  grid = calloc((size_t)grid_w * grid_h, frame);
+  z = calloc((size_t)batch * info.z_dim, sizeof *z);
+  batch_classes = calloc((size_t)batch, sizeof *batch_classes);
+  if (!gen || !img || !u8 || !grid || !z || !batch_classes) {
     fail("%s", error ? error : "out of memory");
     goto done;
   }
-  for (size_t i = 0; i < nseeds; i++) {
-    printf("Generating image for seed %u (%zu/%zu) ...\n", seeds[i], i, nseeds);
-    fflush(stdout);
-    req.seed = seeds[i];
-    if (sg3_render(gen, &req, SG3_PIXELS_F32_CHW, img, &error) != SG3_OK) {
-      fail("%s", error);
-      goto done;
-    }
-    char path[4096];
-    sg3_image_to_u8(img, info.img_channels, info.img_resolution,
-                    info.img_resolution, u8);
-    snprintf(path, sizeof path, "%s/seed%04u.png", outdir, seeds[i]);
-    if (png_write_u8(path, u8, info.img_resolution, info.img_resolution,
-                     info.img_channels)) {
-      fail("cannot write %s", path);
-      goto done;
-    }
-    if (write_npy) {
-      size_t shape[3] = {(size_t)info.img_channels, (size_t)info.img_resolution,
-                         (size_t)info.img_resolution};
-      snprintf(path, sizeof path, "%s/seed%04u.npy", outdir, seeds[i]);
-      if (npy_write_f32(path, img, 3, shape)) {
+  /* One pass per class; without --class, gen_images.py's own choice. */
+  for (size_t k = 0; k < (nclasses ? nclasses : 1); k++) {
+    int klass = nclasses ? (int)classes[k] : -1;
+    for (size_t i = 0; i < nseeds; i++) {
+      printf("Generating image for seed %u (%zu/%zu) ...\n", seeds[i], i,
+             nseeds);
+      fflush(stdout);
+      /* A batch: z = RandomState(seed).randn(N, z_dim), row by row, and
+       * its classes from the seed too. */
+      sg3_z_from_seed(seeds[i], z, batch * info.z_dim);
+      if (info.c_dim > 0 && klass < 0)
+        sg3_classes_from_seed(seeds[i], info.c_dim, batch, batch_classes);
+      for (int b = 0; b < batch; b++) {
+        req.source = batch > 1 ? SG3_LATENT_Z : SG3_LATENT_SEED;
+        req.seed = seeds[i];
+        req.z = z + (size_t)b * info.z_dim;
+        req.class_index = info.c_dim == 0 ? -1
+                          : klass >= 0    ? klass
+                          : batch > 1     ? batch_classes[b]
+                                          : -1;
+        float *im = img + (size_t)b * ch * res * res;
+        if (sg3_render(gen, &req, SG3_PIXELS_F32_CHW, im, &error) != SG3_OK) {
+          fail("%s", error);
+          goto done;
+        }
+        sg3_model_image_to_u8(model, im, u8);
+        paste(grid, grid_w, u8, b, res, ch);
+      }
+      char path[4096], name[64];
+      if (nclasses > 1)
+        snprintf(name, sizeof name, "seed%04u-class%04d", seeds[i], klass);
+      else
+        snprintf(name, sizeof name, "seed%04u", seeds[i]);
+      snprintf(path, sizeof path, "%s/%s.png", outdir, name);
+      if (png_write_u8(path, grid, grid_w * res, grid_h * res, ch)) {
         fail("cannot write %s", path);
         goto done;
+      }
+      if (write_npy) {
+        size_t shape[4] = {(size_t)batch, (size_t)ch, (size_t)res, (size_t)res};
+        snprintf(path, sizeof path, "%s/%s.npy", outdir, name);
+        if (npy_write_f32(path, img, batch > 1 ? 4 : 3,
+                          batch > 1 ? shape : shape + 1)) {
+          fail("cannot write %s", path);
+          goto done;
+        }
       }
     }
   }
@@ -303,8 +430,13 @@ done:
   sg3_generator_free(gen);
   free(img);
   free(u8);
+  free(grid);
+  free(z);
+  free(batch_classes);
+  free(centroids);
   free(error);
   free(seeds);
+  free(classes);
   sg3_model_unref(model);
   return rc;
 }

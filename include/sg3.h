@@ -273,6 +273,12 @@ SG3_API void sg3_walk_eval(const sg3_walk *walk, double t, float *ws);
 /* z = np.random.RandomState(seed).randn(1, z_dim), bit for bit. */
 SG3_API void sg3_z_from_seed(uint32_t seed, double *z, int z_dim);
 
+/* The classes StyleGAN-XL's gen_images.py draws for a seed when it is given
+ * no --class: np.random.RandomState(seed).randint(0, c_dim, size=n), bit
+ * for bit (n images of a --batch-sz; c_dim >= 1). */
+SG3_API void sg3_classes_from_seed(uint32_t seed, int c_dim, int n,
+                                   int *classes);
+
 /* The inverse transform matrix (row-major 3x3) that gen_images.py stores in
  * G.synthesis.input.transform for --translate tx,ty --rotate deg. */
 SG3_API void sg3_make_transform(double tx, double ty, double rotate_deg,

@@ -520,13 +520,14 @@ static int parse(JsonObject *root, JsonObject *kw, sg3_xl_config *xc,
         return bad(&b, "name", "appears twice");
     snprintf(L->name, sizeof L->name, "%s", name);
     snprintf(what, sizeof what, "layers[%u] (%s)", i, name);
-    if (parse_layer(&b, c, L, &xc->extra[i]) ||
-        check_layer(&b, L, &xc->extra[i]) || check_chain(&b, c, (int)i))
+    if (parse_layer(&b, c, L, &xc->extra[i]))
       return -1;
     if (L->is_torgb != (i == n - 1))
       return bad(&b, "is_torgb",
                  L->is_torgb ? "is true before the last layer"
                              : "is false in the last layer");
+    if (check_chain(&b, c, (int)i) || check_layer(&b, L, &xc->extra[i]))
+      return -1;
   }
   const sg3_layer_config *last = &c->layers[n - 1];
   if (last->out_channels != c->img_channels ||
