@@ -8,6 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 tools/install-deps.sh
+# The browser test's npm packages (playwright-core, ws), from the lock file.
+tests/studio/npm-ci.sh
 
 step() { printf '\n=== %s\n' "$*"; }
 

@@ -12,11 +12,22 @@ runtime=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   libgstrtspserver-1.0-dev gstreamer1.0-rtsp
+  libsoup-3.0-dev liblo-dev
 )
-testing=(valgrind clang clang-format libclang-rt-14-dev gstreamer1.0-x ffmpeg)
+# sg3-studio's tests: liblo's oscsend/oscdump, headless Chromium driven by
+# playwright-core (npm, tests/studio/package-lock.json; never a downloaded
+# browser).
+testing=(valgrind clang clang-format libclang-rt-14-dev gstreamer1.0-x ffmpeg
+  liblo-tools chromium)
 
 pkgs=("${runtime[@]}")
 [ "${1:-}" = "--runtime" ] || pkgs+=("${testing[@]}")
+# Node and npm for the browser test: Debian's, unless some node is there
+# already (NodeSource's nodejs brings its own npm and conflicts with
+# Debian's npm package).
+if [ "${1:-}" != "--runtime" ] && ! { command -v node && command -v npm; } >/dev/null; then
+  pkgs+=(nodejs npm)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do
