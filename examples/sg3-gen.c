@@ -19,8 +19,9 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: %s --network FILE --seeds LIST --outdir DIR [options]\n"
           "\n"
-          "Generates images like gen_images.py: DIR/seedNNNN.png for each "
-          "seed.\n"
+          "Generates images like gen_images.py (StyleGAN3's, or "
+          "StyleGAN-XL's for its\n"
+          "networks): DIR/seedNNNN.png for each seed.\n"
           "\n"
           "  --network FILE      model (.safetensors or an official .pkl)\n"
           "  --seeds LIST        seeds, e.g. 0,1,4-6\n"
@@ -47,7 +48,8 @@ static void usage(FILE *f) {
           "per-layer\n"
           "                      noise of networks that have it (StyleGAN2)\n"
           "  --npy               also write DIR/seedNNNN.npy (float32 "
-          "[C,H,W])\n"
+          "[C,H,W], with\n"
+          "                      --batch-sz [N,C,H,W])\n"
           "  -h, --help          this help\n",
           prog);
 }
