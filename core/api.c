@@ -56,6 +56,12 @@ void sg3_request_init(sg3_request *r) {
   r->psi = 1.0f;
   r->cutoff = -1;
   r->noise_mode = SG3_NOISE_CONST;
+  r->mix_source = SG3_MIX_NONE;
+  r->mix_first = 0;
+  r->mix_last = -1;
+  r->direction_strength = 1.0;
+  r->direction_first = 0;
+  r->direction_last = -1;
 }
 
 /* The label for a request's class: one-hot in g->label, the caller's
@@ -100,6 +106,21 @@ void sg3_classes_from_seed(uint32_t seed, int c_dim, int n, int *classes) {
   sg3_randomstate_seed(&rs, seed);
   for (int i = 0; i < n; i++)
     classes[i] = c_dim > 0 ? (int)sg3_random_randint(&rs, (uint64_t)c_dim) : 0;
+}
+
+/* The class whose centre a SEED or Z request's truncation and editing use:
+ * argmax of the label, the class index, or StyleGAN-XL's class from the
+ * seed; 0 when there is none (a family with one centre). */
+static int request_class(const sg3_generator *g, const sg3_request *r) {
+  const sg3_model *m = g->model;
+  int k = r->class_index;
+  if (m->c_dim == 0)
+    return 0;
+  if (r->label)
+    return sg3_mapping_class(&m->mapping, r->label);
+  if (k < 0 && m->family->gen_utils_truncation && r->source == SG3_LATENT_SEED)
+    sg3_classes_from_seed(r->seed, m->c_dim, 1, &k);
+  return k >= 0 && k < m->c_dim ? k : 0;
 }
 
 /* The multimodal centre: the centroid nearest (L2) to w. */
@@ -160,8 +181,9 @@ static int finite_floats(const float *x, size_t n) {
   return 1;
 }
 
-int sg3_request_compute_ws(sg3_generator *g, const sg3_request *r, float *ws,
-                           char **error) {
+/* The ws of the request's latent source, before editing. */
+static int source_ws(sg3_generator *g, const sg3_request *r, float *ws,
+                     char **error) {
   const sg3_model *m = g->model;
   const size_t d = (size_t)m->num_ws * m->w_dim;
   switch (r->source) {
@@ -208,10 +230,104 @@ int sg3_request_compute_ws(sg3_generator *g, const sg3_request *r, float *ws,
       return sg3_set_error(error, "the walk is not one of this model's");
     if (!isfinite(r->walk_position))
       return sg3_set_error(error, "the walk position is not finite");
-    sg3_walk_eval(r->walk, r->walk_position, ws);
-    return 0;
+    return sg3_walk_compute(g, r->walk, r->walk_position, ws, error);
   }
   return sg3_set_error(error, "unknown latent source %d", (int)r->source);
+}
+
+/* Rows first..last (inclusive, -1 = the last) as lo..hi-1, clipped to the
+ * model's rows. */
+static int row_range(const char *what, int first, int last, int num_ws, int *lo,
+                     int *hi, char **error) {
+  if (first < 0 || last < -1)
+    return sg3_set_error(error, "%s rows %d to %d: rows are 0 or more", what,
+                         first, last);
+  *lo = first;
+  *hi = last < 0 || last >= num_ws ? num_ws : last + 1;
+  if (*lo > *hi)
+    *lo = *hi;
+  return 0;
+}
+
+/* Given ws of 1 or num_ws rows: row i of them. */
+static int check_rows(const char *what, const float *x, int rows,
+                      const sg3_model *m, char **error) {
+  if (!x || (rows != 1 && rows != m->num_ws))
+    return sg3_set_error(error, "%s must be 1 or %d rows of %d (got %d rows)",
+                         what, m->num_ws, m->w_dim, x ? rows : 0);
+  if (!finite_floats(x, (size_t)rows * m->w_dim))
+    return sg3_set_error(error, "%s are not finite", what);
+  return 0;
+}
+
+int sg3_request_compute_ws(sg3_generator *g, const sg3_request *r, float *ws,
+                           char **error) {
+  const sg3_model *m = g->model;
+  const size_t W = (size_t)m->w_dim;
+  if (source_ws(g, r, ws, error))
+    return -1;
+  /* Fractional seeds, as the visualizer sums (ws - w_avg) * weight over
+   * the seeds and adds w_avg back. */
+  if (r->source == SG3_LATENT_SEED && r->seed_blend != 0) {
+    if (!(r->seed_blend >= 0 && r->seed_blend <= 1))
+      return sg3_set_error(error, "seed_blend %g is not in 0..1",
+                           r->seed_blend);
+    sg3_request next = *r;
+    next.seed = r->seed + 1;
+    if (source_ws(g, &next, g->ws2, error))
+      return -1;
+    const float *avg = sg3_mapping_w_avg(&m->mapping, request_class(g, r));
+    const float b = (float)r->seed_blend, a = (float)(1.0 - r->seed_blend);
+    for (int i = 0; i < m->num_ws; i++)
+      for (size_t j = 0; j < W; j++) {
+        float *w = ws + i * W + j;
+        float d0 = *w - avg[j], d1 = g->ws2[i * W + j] - avg[j];
+        *w = (d0 * a + d1 * b) + avg[j];
+      }
+  }
+  if (r->mix_source != SG3_MIX_NONE) {
+    int lo = 0, hi = 0;
+    if (row_range("mixed", r->mix_first, r->mix_last, m->num_ws, &lo, &hi,
+                  error))
+      return -1;
+    const float *src;
+    int rows;
+    if (r->mix_source == SG3_MIX_SEED) {
+      sg3_request mix = *r;
+      mix.source = SG3_LATENT_SEED;
+      mix.seed = r->mix_seed;
+      if (source_ws(g, &mix, g->ws2, error))
+        return -1;
+      src = g->ws2;
+      rows = m->num_ws;
+    } else if (r->mix_source == SG3_MIX_WS) {
+      if (check_rows("the mix ws", r->mix_ws, r->mix_ws_rows, m, error))
+        return -1;
+      src = r->mix_ws;
+      rows = r->mix_ws_rows;
+    } else {
+      return sg3_set_error(error, "unknown mix source %d", (int)r->mix_source);
+    }
+    for (int i = lo; i < hi; i++)
+      memcpy(ws + i * W, src + (rows == 1 ? 0 : i * W), sizeof(float) * W);
+  }
+  if (r->direction) {
+    int lo = 0, hi = 0;
+    if (check_rows("the direction", r->direction, r->direction_rows, m,
+                   error) ||
+        row_range("direction", r->direction_first, r->direction_last, m->num_ws,
+                  &lo, &hi, error))
+      return -1;
+    if (!isfinite(r->direction_strength))
+      return sg3_set_error(error, "the direction strength is not finite");
+    const float s = (float)r->direction_strength;
+    for (int i = lo; i < hi; i++) {
+      const float *d = r->direction + (r->direction_rows == 1 ? 0 : i * W);
+      for (size_t j = 0; j < W; j++)
+        ws[i * W + j] += s * d[j];
+    }
+  }
+  return 0;
 }
 
 sg3_status sg3_request_ws(sg3_generator *g, const sg3_request *r, float *ws,
@@ -243,6 +359,8 @@ static int render(sg3_generator *g, const sg3_request *r,
   sg3_synthesis_args args = {.transform = transform,
                              .noise_mode = r->noise_mode,
                              .noise_seed = r->noise_seed};
+  if (r->anchor)
+    args.anchor_w_avg = sg3_mapping_w_avg(&m->mapping, request_class(g, r));
   float *img = format == SG3_PIXELS_F32_CHW ? pixels : g->img;
   if (synthesis(g, g->ws, &args, img, error))
     return -1;

@@ -15,6 +15,9 @@ typedef struct {
   const float *transform; /* 3x3 inverse matrix; NULL = the stored one */
   sg3_noise_mode noise_mode;
   uint32_t noise_seed;
+  /* Anchoring (sg3_request.anchor): w_avg (w_dim floats) for the input
+   * transform, or NULL; families without a transform ignore it. */
+  const float *anchor_w_avg;
 } sg3_synthesis_args;
 
 /* How gen_images.py of the family turns the float image into 8 bits. */

@@ -115,11 +115,16 @@ sg3_status sg3_generator_create(sg3_model *m, const sg3_generator_options *o,
   g->label = calloc((size_t)m->c_dim + 1, sizeof(float));
   g->ws = malloc((size_t)m->num_ws * m->w_dim * sizeof(float));
   g->img = malloc(npix * sizeof(float));
+  g->ws2 = malloc((size_t)m->num_ws * m->w_dim * sizeof(float));
+  g->walk_z = calloc((size_t)m->z_dim + 1, sizeof(double));
+  g->walk_label = calloc((size_t)m->c_dim + 1, sizeof(float));
+  g->w_avg = malloc((size_t)m->w_dim * sizeof(float));
   g->nprofile = SG3_PROF_FAMILY + m->family->num_stages(m);
   g->profile = calloc((size_t)g->nprofile, sizeof *g->profile);
   int rc = -1;
   if (!g->map_x || !g->map_y || !g->z || !g->label || !g->ws || !g->img ||
-      !g->profile || make_threads(g, o->threads)) {
+      !g->ws2 || !g->walk_z || !g->walk_label || !g->w_avg || !g->profile ||
+      make_threads(g, o->threads)) {
     sg3_oom(error, "the generator's buffers");
   } else {
     rc = m->family->generator_init(g, error);
@@ -152,6 +157,10 @@ void sg3_generator_free(sg3_generator *g) {
   free(g->label);
   free(g->ws);
   free(g->img);
+  free(g->ws2);
+  free(g->walk_z);
+  free(g->walk_label);
+  free(g->w_avg);
   free(g->profile);
   sg3_model_unref(g->model);
   free(g);

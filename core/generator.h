@@ -22,6 +22,10 @@ struct sg3_generator {
   int profiling;
   int nprofile;
   sg3_layer_profile *profile; /* SG3_PROF_MAPPING, then the family's */
+  /* The request API's second ws (seed blending, style mixing), z and label
+   * of walks mapped in z, and w_avg for anchoring. */
+  float *ws2, *walk_label, *w_avg;
+  double *walk_z;
 };
 
 enum { SG3_PROF_MAPPING, SG3_PROF_FAMILY };

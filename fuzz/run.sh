@@ -2,7 +2,8 @@
 # Runs each libFuzzer harness for SECONDS (default 60), seeded with the test
 # files. Builds an instrumented tree in $BUILD_DIR (default build-fuzz) if
 # needed. Crashing inputs land in $BUILD_DIR/fuzz-work/artifacts; copy them
-# to tests/data/pickle-bad/ (or safetensors-bad/) as regression tests.
+# to tests/data/pickle-bad/ (or safetensors-bad/, npy-bad/) as regression
+# tests.
 # Exits non-zero if a harness finds a crash, leak or timeout.
 set -eu
 secs=${1:-60}
@@ -13,12 +14,12 @@ if [ ! -f "$build/build.ninja" ]; then
   CC=clang meson setup "$build" "$src" -Dfuzzing=true -Dplugin=disabled \
     -Dexamples=false -Dtests=false
 fi
-meson compile -C "$build" fuzz/fuzz_pickle fuzz/fuzz_safetensors
+meson compile -C "$build" fuzz/fuzz_pickle fuzz/fuzz_safetensors fuzz/fuzz_npy
 
 work=$build/fuzz-work
 mkdir -p "$work/artifacts"
 status=0
-for target in pickle safetensors; do
+for target in pickle safetensors npy; do
   seeds=$work/seeds-$target corpus=$work/corpus-$target
   rm -rf "$seeds"
   mkdir -p "$seeds" "$corpus"
@@ -34,6 +35,11 @@ for target in pickle safetensors; do
     pattern='*.safetensors' maxsize=800k
     extra=$src/tests/data/safetensors-bad
     dict=
+    ;;
+  npy)
+    pattern='*.np[yz]' maxsize=100k
+    extra=$src/tests/data/npy-bad
+    dict="-dict=$src/fuzz/npy.dict"
     ;;
   esac
   find "$src/tests/data" "$src/models" -name "$pattern" -size "-$maxsize" \

@@ -181,6 +181,13 @@ typedef enum {
   SG3_NOISE_RANDOM, /* fresh noise from noise_seed (not bit-equal to torch) */
 } sg3_noise_mode;
 
+/* Where style-mixed rows come from. */
+typedef enum {
+  SG3_MIX_NONE,
+  SG3_MIX_SEED, /* another seed, mapped as the request's */
+  SG3_MIX_WS,   /* given ws (e.g. from a latents file) */
+} sg3_mix_source;
+
 typedef enum {
   SG3_PIXELS_F32_CHW, /* float [C, H, W], about [-1, 1], as G.synthesis */
   SG3_PIXELS_U8_HWC,  /* uint8 [H, W, C], as gen_images.py saves PNGs */
@@ -204,6 +211,35 @@ typedef struct {
   double translate_x, translate_y, rotate; /* as gen_images.py; degrees */
   sg3_noise_mode noise_mode;
   uint32_t noise_seed; /* SG3_NOISE_RANDOM */
+
+  /* Editing in w-space, after truncation, in this order: seed blending,
+   * style mixing, the direction. (The official tools truncate first too;
+   * the results agree with theirs to float rounding.) */
+  /* SG3_LATENT_SEED: blend toward seed + 1, 0..1: ws = w_avg + (1 - b)
+   * (ws(seed) - w_avg) + b (ws(seed + 1) - w_avg), each truncated, as the
+   * visualizer's latent widget scrubs through seeds. */
+  double seed_blend;
+  /* Style mixing: rows mix_first..mix_last (inclusive; -1 = the last row)
+   * of the ws come from the mix source, as style_mixing.py --styles and the
+   * visualizer's stylemix widget. Rows past num_ws are ignored. */
+  sg3_mix_source mix_source;
+  uint32_t mix_seed;   /* SG3_MIX_SEED: mapped with this class, psi, cutoff */
+  const float *mix_ws; /* SG3_MIX_WS: mix_ws_rows x w_dim, after truncation */
+  int mix_ws_rows;     /* 1 (every row) or num_ws */
+  int mix_first, mix_last;
+  /* A latent direction: ws rows direction_first..direction_last (inclusive;
+   * -1 = the last) += direction_strength * direction. NULL = none. */
+  const float *direction; /* direction_rows x w_dim */
+  int direction_rows;     /* 1 (every row) or num_ws */
+  double direction_strength;
+  int direction_first, direction_last;
+  /* Anchoring (families with an input transform, StyleGAN3): the input
+   * layer's learned transform no longer follows the frame's w but is fixed
+   * at w_avg's, as stylegan3-fun's anchor_latent_space() (--anchor-latent-
+   * space): its affine's bias becomes bias + affine(w_avg) and its weight
+   * zero. (That counts the bias twice; we compute what stylegan3-fun
+   * computes.) Families without a transform ignore it. */
+  int anchor;
   /* Multimodal truncation (StyleGAN-XL's gen_images.py --centroids-path):
    * num_centroids x w_dim centres (e.g. its imagenet_centroids.npy), or
    * NULL. Truncation then pulls toward the centre nearest (L2) to the
@@ -213,8 +249,9 @@ typedef struct {
   int num_centroids;
 } sg3_request;
 
-/* Defaults: seed 0, no class, psi 1, cutoff -1, no transform, noise const,
- * no centroids.
+/* Defaults: seed 0, no class, psi 1, cutoff -1, no transform, noise const;
+ * no blend, mixing or direction (mix and direction rows: all, strength 1),
+ * no anchoring, no centroids.
  *
  * A request renders what the family's gen_images.py renders:
  *  - StyleGAN3: G(z, label, truncation_psi), truncation in the mapping
@@ -246,6 +283,21 @@ typedef enum {
   /* scipy interp1d(kind='cubic') through the keyframes' ws, looping, as
    * gen_video.py renders it (the same curve, not an approximation). */
   SG3_WALK_CUBIC,
+  /* Straight lines between the keyframes' ws (gen_video.py --kind linear,
+   * stylegan3-fun's lerp). */
+  SG3_WALK_LINEAR,
+  /* Spherical interpolation (stylegan3-fun's slerp): of the seeds' z,
+   * each point then mapped (classes blend linearly in between); of the ws
+   * for keyframes given as ws (as stylegan3-fun's latent_walk.py). */
+  SG3_WALK_SLERP,
+  /* A seamless random loop in z through the first keyframe's z (the base
+   * seed's): each z dimension follows a smooth Gaussian process on a circle
+   * of radius loop_radius, conditioned on that z at position 0, so that
+   * every frame's z is standard normal like a seed's. Radius 0 stands
+   * still; the larger, the further and faster it wanders (about 1: a
+   * gentle drift, 3: a new image every few positions). One loop takes
+   * num_keyframes positions. */
+  SG3_WALK_NOISE_LOOP,
 } sg3_walk_kind;
 
 typedef struct {
@@ -253,8 +305,19 @@ typedef struct {
   int num_keyframes; /* >= 1 */
   /* Keyframe seeds: seeds[i], or when NULL the base request's seed + i. */
   const uint32_t *seeds;
+  /* Conditional models: keyframe i's class (mapped with it, so that walks
+   * blend classes), or NULL for the base request's. */
+  const int *classes;
+  /* Keyframes given as ws instead of seeds (e.g. a latents file):
+   * num_keyframes x ws_rows x w_dim floats, after truncation; NULL = seeds.
+   * The base request's class and psi do not apply to them. */
+  const float *ws;
+  int ws_rows; /* 1 (every row) or num_ws */
+  /* SG3_WALK_NOISE_LOOP: radius of the circle, 0 .. 100. */
+  double loop_radius;
 } sg3_walk_spec;
 
+/* Defaults: cubic, 8 keyframes from the base seed, loop radius 1. */
 SG3_API void sg3_walk_spec_init(sg3_walk_spec *spec);
 /* Maps the keyframes with `gen`, each as `base` (class, psi, cutoff) with
  * its own seed, and fits the curve. */
@@ -267,6 +330,63 @@ SG3_API int sg3_walk_num_keyframes(const sg3_walk *walk);
  * keyframe, t = 1 the second, ...), wrapping modulo the keyframe count. At
  * whole t they are the keyframe's ws, bit for bit. */
 SG3_API void sg3_walk_eval(const sg3_walk *walk, double t, float *ws);
+/* Walks in z (slerp of seeds, noise loops) are mapped at every position,
+ * which needs a generator: sg3_walk_ws works for every kind (sg3_walk_eval
+ * gives the nearest keyframe's ws for those). The same as sg3_request_ws
+ * with SG3_LATENT_WALK. */
+SG3_API sg3_status sg3_walk_ws(sg3_generator *gen, const sg3_walk *walk,
+                               double t, float *ws, char **error);
+/* Whether the walk is mapped at every position (SG3_WALK_SLERP of seeds,
+ * SG3_WALK_NOISE_LOOP). */
+SG3_API int sg3_walk_in_z(const sg3_walk *walk);
+
+/* The order numpy.random.RandomState(shuffle_seed).shuffle() gives n
+ * items (as gen_video.py --shuffle-seed shuffles its seeds): item i of the
+ * shuffled list is item order[i] of the original. */
+SG3_API void sg3_shuffle_order(uint32_t shuffle_seed, int n, int *order);
+
+/* ---- Latent files: .npy and .npz ---------------------------------------- */
+
+/* Latents read from numpy files: projected_w.npz (key "w", [1, num_ws,
+ * w_dim], as the official projector writes it), .npy of [w_dim], [num_ws,
+ * w_dim], [N, num_ws, w_dim] or [N, 1, w_dim]; float16/32/64 in either
+ * byte order and C or Fortran order, read as float32. Pickled object
+ * arrays are refused, never unpickled. */
+typedef struct {
+  float *ws; /* count x rows x w_dim floats; free with sg3_latents_clear */
+  int count; /* latents in the file (keyframes) */
+  int rows;  /* of each: 1 (one w for every row) or num_ws */
+  int w_dim;
+  int ndim; /* the array's shape as stored, for messages */
+  size_t shape[8];
+} sg3_latents;
+
+typedef enum {
+  /* The first axis always counts latents: [N, w_dim] are N w vectors
+   * (e.g. a file of directions, as sg3-directions writes). Without it a
+   * 2-D array is one latent: [num_ws, w_dim] or [1, w_dim]. */
+  SG3_LATENTS_LIST = 1 << 0,
+} sg3_latents_flags;
+
+/* Reads `path` (.npy or .npz, told apart by content) for the model's
+ * w_dim and num_ws. A shape or dtype the model cannot take is
+ * SG3_ERR_INVALID_ARGUMENT with a message naming the file's shape and the
+ * model's; non-finite values are refused. */
+SG3_API sg3_status sg3_latents_load(const char *path, const sg3_model *model,
+                                    int flags, sg3_latents *latents,
+                                    char **error);
+SG3_API sg3_status sg3_latents_load_memory(const void *data, size_t size,
+                                           const char *name,
+                                           const sg3_model *model, int flags,
+                                           sg3_latents *latents, char **error);
+SG3_API void sg3_latents_clear(sg3_latents *latents);
+/* Writes count x rows x w_dim floats as float32 [count, rows, w_dim]: an
+ * .npz with the key "w" (projected_w.npz's format) if path ends in .npz,
+ * else an .npy. The file appears whole or not at all (written beside it,
+ * then renamed). */
+SG3_API sg3_status sg3_latents_save(const char *path, const float *ws,
+                                    int count, int rows, int w_dim,
+                                    char **error);
 
 /* ---- Steps ------------------------------------------------------------- */
 

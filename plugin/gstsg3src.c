@@ -22,6 +22,8 @@
  *   gst-launch-1.0 sg3src is-live=true animation=walk spin=10 ! videoscale \
  *     method=lanczos ! video/x-raw,width=512,height=512 ! videoconvert ! \
  *     autovideosink
+ *   gst-launch-1.0 sg3src model=G.pkl latents=projected_w.npz \
+ *     direction=age.npy direction-strength=-3 ! videoconvert ! autovideosink
  */
 #include "gstsg3src.h"
 
@@ -53,6 +55,10 @@ GST_DEBUG_CATEGORY(gst_sg3_src_debug);
 #define MAX_TRANSLATE 1e6
 #define MAX_ROTATE 1e9
 #define MAX_RATE 1e6
+#define DEFAULT_WALK_KIND SG3_WALK_CUBIC
+#define DEFAULT_LOOP_RADIUS 1.0
+#define DEFAULT_MIX_LAYERS "0-6"
+#define MAX_STRENGTH 1e4
 
 enum {
   PROP_0,
@@ -75,6 +81,22 @@ enum {
   PROP_NOISE_SEED,
   PROP_IS_LIVE,
   PROP_LAST_WS,
+  PROP_LATENTS,
+  PROP_LATENT_INDEX,
+  PROP_SEEDS,
+  PROP_CLASSES,
+  PROP_SHUFFLE_SEED,
+  PROP_WALK_KIND,
+  PROP_LOOP_RADIUS,
+  PROP_MIX_SEED,
+  PROP_MIX_LATENTS,
+  PROP_MIX_LAYERS,
+  PROP_ANCHOR,
+  PROP_DIRECTION,
+  PROP_DIRECTION_INDEX,
+  PROP_DIRECTION_STRENGTH,
+  PROP_DIRECTION_LAYERS,
+  PROP_SEED_BLEND,
   N_PROPS
 };
 static GParamSpec *props[N_PROPS];
@@ -106,6 +128,13 @@ struct _GstSg3Src {
   GstClockTime accum_rtime; /* ts of frame accum_frames (framerate changes) */
   gboolean resync;          /* live: first frame, jump to the clock silently */
   guint64 processed, dropped;
+
+  /* Own latents: the list and file properties as set, the rows strings,
+   * and the inputs read for the model in use (under the object lock). */
+  Sg3InputSpec spec;
+  gchar *mix_layers, *direction_layers;
+  Sg3Inputs *inputs;
+  gboolean warned_anchor;
 };
 
 G_DEFINE_TYPE(GstSg3Src, gst_sg3_src, GST_TYPE_PUSH_SRC);
@@ -119,6 +148,27 @@ GType gst_sg3_src_animation_get_type(void) {
       {0, NULL, NULL}};
   if (g_once_init_enter(&type)) {
     GType t = g_enum_register_static("GstSg3SrcAnimation", values);
+    g_once_init_leave(&type, t);
+  }
+  return type;
+}
+
+GType gst_sg3_src_walk_kind_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {SG3_WALK_CUBIC,
+       "Cubic spline through the keyframes' ws (gen_video.py's default)",
+       "cubic"},
+      {SG3_WALK_LINEAR, "Straight lines between the keyframes' ws", "linear"},
+      {SG3_WALK_SLERP,
+       "Spherical interpolation of the keyframe seeds' z (of the ws for a "
+       "latents file), as stylegan3-fun",
+       "slerp"},
+      {SG3_WALK_NOISE_LOOP,
+       "A seamless random loop in z through the seed, of loop-radius", "noise"},
+      {0, NULL, NULL}};
+  if (g_once_init_enter(&type)) {
+    GType t = g_enum_register_static("GstSg3SrcWalkKind", values);
     g_once_init_leave(&type, t);
   }
   return type;
@@ -224,16 +274,40 @@ static gboolean use_model(GstSg3Src *self, sg3_model *m) {
   GST_OBJECT_LOCK(self);
   Sg3Render *old = self->render;
   self->render = r;
+  sg3_render_set_inputs(r, self->inputs);
+  self->set.serial++;
   self->res = i->img_resolution;
   self->channels = i->img_channels;
   GST_OBJECT_UNLOCK(self);
   sg3_render_free(old);
   self->info = i;
   self->warned_class = -2;
+  self->warned_anchor = FALSE;
   GST_INFO_OBJECT(self, "model: %s, %dx%d, %d channel(s), %d classes",
                   i->config, i->img_resolution, i->img_resolution,
                   i->img_channels, i->c_dim);
   return TRUE;
+}
+
+/* Reads the list and file properties for the model in use. NULL with a
+ * message that names the file when one cannot be read. */
+static Sg3Inputs *read_inputs(GstSg3Src *self, const Sg3InputSpec *spec,
+                              const sg3_model *model, gboolean fatal) {
+  char *err = NULL;
+  sg3_status st;
+  Sg3Inputs *in = sg3_inputs_new(spec, model, &err, &st);
+  if (!in) {
+    gchar *text =
+        g_strdup_printf("Could not read the latents: %s%s", err ? err : "?",
+                        fatal ? "" : "; keeping the previous ones");
+    gst_element_message_full(GST_ELEMENT(self),
+                             fatal ? GST_MESSAGE_ERROR : GST_MESSAGE_WARNING,
+                             GST_RESOURCE_ERROR, resource_error(st), text,
+                             g_strdup_printf("libsg3: %s", sg3_status_name(st)),
+                             __FILE__, GST_FUNCTION, __LINE__);
+    free(err);
+  }
+  return in;
 }
 
 static void free_render(GstSg3Src *self) {
@@ -276,6 +350,18 @@ static gboolean set_field(gpointer field, const GValue *value) {
     *f = v;
     return changed;
   }
+  case G_TYPE_INT64: {
+    gint64 v = g_value_get_int64(value), *f = field;
+    gboolean changed = *f != v;
+    *f = v;
+    return changed;
+  }
+  case G_TYPE_BOOLEAN: {
+    gboolean v = g_value_get_boolean(value), *f = field;
+    gboolean changed = *f != v;
+    *f = v;
+    return changed;
+  }
   default:
     g_assert_not_reached();
   }
@@ -295,6 +381,12 @@ static void get_field(gconstpointer field, GValue *value) {
     break;
   case G_TYPE_DOUBLE:
     g_value_set_double(value, *(const gdouble *)field);
+    break;
+  case G_TYPE_INT64:
+    g_value_set_int64(value, *(const gint64 *)field);
+    break;
+  case G_TYPE_BOOLEAN:
+    g_value_set_boolean(value, *(const gboolean *)field);
     break;
   default:
     g_assert_not_reached();
@@ -353,11 +445,119 @@ static void set_model(GstSg3Src *self, const gchar *path) {
   GST_OBJECT_UNLOCK(self);
 }
 
+/* The field of the spec a list or file property sets. */
+static gchar **spec_field(Sg3InputSpec *spec, guint prop_id) {
+  switch (prop_id) {
+  case PROP_LATENTS:
+    return &spec->latents;
+  case PROP_MIX_LATENTS:
+    return &spec->mix_latents;
+  case PROP_DIRECTION:
+    return &spec->direction;
+  case PROP_SEEDS:
+    return &spec->seeds;
+  case PROP_CLASSES:
+    return &spec->classes;
+  default:
+    return NULL;
+  }
+}
+
+/* A list or file property: lists are checked at once; files are read when
+ * the element runs (now, if it does: a file that cannot be read is refused
+ * with a warning that names it, and the previous inputs stay). */
+static void set_input(GstSg3Src *self, guint prop_id, const gchar *value) {
+  if (value && !*value)
+    value = NULL;
+  if (prop_id == PROP_SEEDS || prop_id == PROP_CLASSES) {
+    guint32 *v;
+    gint n;
+    if (!sg3_parse_list(value, prop_id == PROP_SEEDS ? G_MAXUINT32 : G_MAXINT32,
+                        &v, &n)) {
+      GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
+                          ("%s: '%s' is not a list like 3,7,12-20; keeping "
+                           "the previous one",
+                           prop_id == PROP_SEEDS ? "seeds" : "classes", value),
+                          (NULL));
+      return;
+    }
+    g_free(v);
+  }
+  GST_OBJECT_LOCK(self);
+  Sg3InputSpec spec = {
+      g_strdup(self->spec.latents), g_strdup(self->spec.mix_latents),
+      g_strdup(self->spec.direction), g_strdup(self->spec.seeds),
+      g_strdup(self->spec.classes)};
+  gchar **f = spec_field(&spec, prop_id);
+  g_free(*f);
+  *f = g_strdup(value);
+  sg3_model *model =
+      self->started && self->render
+          ? sg3_model_ref((sg3_model *)sg3_render_model(self->render))
+          : NULL;
+  GST_OBJECT_UNLOCK(self);
+  Sg3Inputs *in = NULL;
+  if (model) {
+    in = read_inputs(self, &spec, model, FALSE);
+    sg3_model_unref(model);
+    if (!in) {
+      sg3_input_spec_clear(&spec);
+      return;
+    }
+  }
+  GST_OBJECT_LOCK(self);
+  sg3_input_spec_clear(&self->spec);
+  self->spec = spec;
+  if (in) {
+    sg3_inputs_unref(self->inputs);
+    self->inputs = in;
+    if (self->render)
+      sg3_render_set_inputs(self->render, in);
+  }
+  self->set.serial++;
+  GST_OBJECT_UNLOCK(self);
+}
+
+/* mix-layers and direction-layers: "0-6", "3", "8-" or "" (every row). */
+static void set_rows(GstSg3Src *self, guint prop_id, const gchar *value) {
+  gint first, last;
+  if (!sg3_parse_rows(value, &first, &last)) {
+    GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
+                        ("%s: '%s' is not a range of ws rows like 0-6; "
+                         "keeping the previous one",
+                         g_param_spec_get_name(props[prop_id]), value),
+                        (NULL));
+    return;
+  }
+  GST_OBJECT_LOCK(self);
+  gchar **s =
+      prop_id == PROP_MIX_LAYERS ? &self->mix_layers : &self->direction_layers;
+  g_free(*s);
+  *s = g_strdup(value ? value : "");
+  if (prop_id == PROP_MIX_LAYERS) {
+    self->set.mix_first = first;
+    self->set.mix_last = last;
+  } else {
+    self->set.direction_first = first;
+    self->set.direction_last = last;
+  }
+  self->set.serial++;
+  GST_OBJECT_UNLOCK(self);
+}
+
 static void gst_sg3_src_set_property(GObject *object, guint prop_id,
                                      const GValue *value, GParamSpec *pspec) {
   GstSg3Src *self = GST_SG3_SRC(object);
   if (prop_id == PROP_MODEL) {
     set_model(self, g_value_get_string(value));
+    return;
+  }
+  if (spec_field(&self->spec, prop_id)) {
+    set_input(self, prop_id, g_value_get_string(value));
+    return;
+  }
+  if (prop_id == PROP_MIX_LAYERS || prop_id == PROP_DIRECTION_LAYERS) {
+    set_rows(self, prop_id, g_value_get_string(value));
     return;
   }
   if (prop_id == PROP_IS_LIVE) {
@@ -402,6 +602,12 @@ static void gst_sg3_src_get_property(GObject *object, guint prop_id,
     get_field((const guint8 *)&self->set + setting_offset[prop_id] - 1, value);
   } else if (prop_id == PROP_MODEL) {
     g_value_set_string(value, self->model_path);
+  } else if (spec_field(&self->spec, prop_id)) {
+    g_value_set_string(value, *spec_field(&self->spec, prop_id));
+  } else if (prop_id == PROP_MIX_LAYERS) {
+    g_value_set_string(value, self->mix_layers);
+  } else if (prop_id == PROP_DIRECTION_LAYERS) {
+    g_value_set_string(value, self->direction_layers);
   } else if (prop_id == PROP_TRANSFORM) {
     gdouble v[3] = {self->set.tx, self->set.ty, self->set.rot};
     for (int i = 0; i < 3; i++) {
@@ -695,6 +901,16 @@ static void job_at(GstSg3Src *self, guint64 n, Sg3Job *job) {
   job->s = self->set;
   GST_OBJECT_UNLOCK(self);
   job->s.klass = effective_class(self, job->s.klass);
+  if (job->s.anchor && !self->info->has_transform) {
+    if (!self->warned_anchor)
+      GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
+                          ("anchor is ignored: a %s model has no input "
+                           "transform",
+                           self->info->family),
+                          (NULL));
+    self->warned_anchor = TRUE;
+    job->s.anchor = FALSE;
+  }
   job->n = n;
   job->ts = ts;
 }
@@ -708,6 +924,19 @@ static GstFlowReturn apply_pending_model(GstSg3Src *self) {
   if (!m)
     return GST_FLOW_OK;
   gint res = self->info->img_resolution, ch = self->info->img_channels;
+  /* the latent files again, for the new model's shapes */
+  GST_OBJECT_LOCK(self);
+  Sg3InputSpec spec = {
+      g_strdup(self->spec.latents), g_strdup(self->spec.mix_latents),
+      g_strdup(self->spec.direction), g_strdup(self->spec.seeds),
+      g_strdup(self->spec.classes)};
+  GST_OBJECT_UNLOCK(self);
+  Sg3Inputs *in = read_inputs(self, &spec, m, FALSE);
+  sg3_input_spec_clear(&spec);
+  GST_OBJECT_LOCK(self);
+  sg3_inputs_unref(self->inputs);
+  self->inputs = in; /* NULL (none) if they do not fit the new model */
+  GST_OBJECT_UNLOCK(self);
   if (!use_model(self, m))
     return GST_FLOW_ERROR;
   if (res != self->info->img_resolution || ch != self->info->img_channels) {
@@ -795,6 +1024,11 @@ static GstFlowReturn gst_sg3_src_create(GstPushSrc *psrc, GstBuffer **outbuf) {
     free(err);
     return GST_FLOW_ERROR;
   }
+  gchar *notice = sg3_render_take_notice(self->render);
+  if (notice) {
+    GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS, ("%s", notice), (NULL));
+    g_free(notice);
+  }
 
   GstBuffer *buf = NULL;
   ret = GST_BASE_SRC_CLASS(gst_sg3_src_parent_class)
@@ -858,6 +1092,25 @@ static gboolean gst_sg3_src_start(GstBaseSrc *bsrc) {
 
   sg3_model *m = load_model(self, path, TRUE);
   g_free(path);
+  Sg3Inputs *in = NULL;
+  if (m) {
+    GST_OBJECT_LOCK(self);
+    Sg3InputSpec spec = {
+        g_strdup(self->spec.latents), g_strdup(self->spec.mix_latents),
+        g_strdup(self->spec.direction), g_strdup(self->spec.seeds),
+        g_strdup(self->spec.classes)};
+    GST_OBJECT_UNLOCK(self);
+    in = read_inputs(self, &spec, m, TRUE);
+    sg3_input_spec_clear(&spec);
+    if (!in) {
+      sg3_model_unref(m);
+      m = NULL;
+    }
+  }
+  GST_OBJECT_LOCK(self);
+  sg3_inputs_unref(self->inputs);
+  self->inputs = in;
+  GST_OBJECT_UNLOCK(self);
   if (!m || !use_model(self, m)) {
     GST_OBJECT_LOCK(self);
     self->started = FALSE;
@@ -898,7 +1151,19 @@ static void gst_sg3_src_init(GstSg3Src *self) {
       .walk_frames = DEFAULT_WALK_FRAMES,
       .walk_keyframes = DEFAULT_WALK_KEYFRAMES,
       .noise_mode = DEFAULT_NOISE_MODE,
+      .walk_kind = DEFAULT_WALK_KIND,
+      .loop_radius = DEFAULT_LOOP_RADIUS,
+      .shuffle_seed = -1,
+      .mix_seed = -1,
+      .mix_first = 0,
+      .mix_last = 6,
+      .direction_strength = 1.0,
+      .direction_index = -1,
+      .direction_first = 0,
+      .direction_last = -1,
   };
+  self->mix_layers = g_strdup(DEFAULT_MIX_LAYERS);
+  self->direction_layers = g_strdup("");
   gst_video_info_init(&self->vinfo);
   gst_base_src_set_format(GST_BASE_SRC(self), GST_FORMAT_TIME);
   gst_base_src_set_live(GST_BASE_SRC(self), FALSE);
@@ -910,6 +1175,10 @@ static void gst_sg3_src_finalize(GObject *object) {
   if (self->pending)
     sg3_model_unref(self->pending);
   g_free(self->model_path);
+  sg3_input_spec_clear(&self->spec);
+  sg3_inputs_unref(self->inputs);
+  g_free(self->mix_layers);
+  g_free(self->direction_layers);
   G_OBJECT_CLASS(gst_sg3_src_parent_class)->finalize(object);
 }
 
@@ -923,6 +1192,98 @@ static void gst_sg3_src_finalize(GObject *object) {
     props[id] = (pspec);                                                       \
     setting_offset[id] = G_STRUCT_OFFSET(Sg3Settings, field) + 1;              \
   } while (0)
+
+/* Own latents (issue 11). */
+static void install_latent_properties(void) {
+  props[PROP_LATENTS] = g_param_spec_string(
+      "latents", "Latents file",
+      "W or W+ latents to render instead of seeds: projected_w.npz (as the "
+      "official projector writes it) or .npy of [w_dim], [num_ws, w_dim] or "
+      "[N, num_ws, w_dim]; a still shows latent-index, animation=walk walks "
+      "through all N as keyframes. Read at start (an error names the file); "
+      "settable while PLAYING (a file that cannot be read is refused with a "
+      "warning, keeping the previous)",
+      NULL, RW);
+  SETTING(PROP_LATENT_INDEX, latent_index,
+          g_param_spec_uint("latent-index", "Latent index",
+                            "Which latent of the latents file a still shows", 0,
+                            1 << 20, 0, CTRL));
+  props[PROP_SEEDS] = g_param_spec_string(
+      "seeds", "Seeds",
+      "Walk keyframe seeds, e.g. \"3,7,12-20\" (gen_video.py --seeds); "
+      "unset: seed, seed+1, ... (walk-keyframes of them)",
+      NULL, RW);
+  props[PROP_CLASSES] = g_param_spec_string(
+      "classes", "Classes",
+      "Conditional models: walk keyframe classes, e.g. \"0,3,7\" (the "
+      "shorter of seeds and classes repeats), so that walks blend classes",
+      NULL, RW);
+  SETTING(PROP_SHUFFLE_SEED, shuffle_seed,
+          g_param_spec_int64("shuffle-seed", "Shuffle seed",
+                             "Shuffle the walk keyframes as gen_video.py "
+                             "--shuffle-seed; -1 = in order",
+                             -1, G_MAXUINT32, -1, RW));
+  SETTING(PROP_WALK_KIND, walk_kind,
+          g_param_spec_enum("walk-kind", "Walk kind",
+                            "How animation=walk goes from keyframe to "
+                            "keyframe; every kind loops exactly",
+                            GST_TYPE_SG3_SRC_WALK_KIND, DEFAULT_WALK_KIND, RW));
+  SETTING(PROP_LOOP_RADIUS, loop_radius,
+          g_param_spec_double("loop-radius", "Loop radius",
+                              "walk-kind=noise: how far the loop wanders (0 "
+                              "stands still, 1 drifts, 3 roams); one loop "
+                              "lasts walk-keyframes x walk-frames frames",
+                              0.0, 100.0, DEFAULT_LOOP_RADIUS, CTRL));
+  SETTING(PROP_MIX_SEED, mix_seed,
+          g_param_spec_int64("mix-seed", "Mix seed",
+                             "Style mixing: the mix-layers rows of the ws "
+                             "come from this seed (style_mixing.py); -1 = "
+                             "none (or mix-latents)",
+                             -1, G_MAXUINT32, -1, CTRL));
+  props[PROP_MIX_LATENTS] = g_param_spec_string(
+      "mix-latents", "Mix latents file",
+      "Style mixing from a latents file (its first latent) instead of "
+      "mix-seed",
+      NULL, RW);
+  props[PROP_MIX_LAYERS] = g_param_spec_string(
+      "mix-layers", "Mix layers",
+      "The ws rows style mixing takes from the mix source, e.g. \"0-6\" "
+      "(coarse), \"8-\" (fine: 8 to the last); style_mixing.py --styles",
+      DEFAULT_MIX_LAYERS, RW);
+  SETTING(PROP_ANCHOR, anchor,
+          g_param_spec_boolean(
+              "anchor", "Anchor",
+              "Fix the input transform at w_avg's, so that the image stops "
+              "moving when the latent moves (stylegan3-fun's "
+              "--anchor-latent-space); StyleGAN3 only",
+              FALSE, CTRL));
+  props[PROP_DIRECTION] = g_param_spec_string(
+      "direction", "Direction file",
+      "A latent direction, .npy of [w_dim] or [num_ws, w_dim] (or several: "
+      "[K, w_dim] with direction-index, as sg3-directions writes): each "
+      "frame's ws + direction-strength x direction, after truncation",
+      NULL, RW);
+  SETTING(PROP_DIRECTION_INDEX, direction_index,
+          g_param_spec_int("direction-index", "Direction index",
+                           "Which direction of a file of several; -1 = the "
+                           "file is one direction",
+                           -1, 1 << 20, -1, RW));
+  SETTING(PROP_DIRECTION_STRENGTH, direction_strength,
+          g_param_spec_double("direction-strength", "Direction strength",
+                              "How far along the direction (a slider or a "
+                              "controller: young to old)",
+                              -MAX_STRENGTH, MAX_STRENGTH, 1.0, CTRL));
+  props[PROP_DIRECTION_LAYERS] = g_param_spec_string(
+      "direction-layers", "Direction layers",
+      "The ws rows the direction moves, e.g. \"0-7\"; empty = every row", "",
+      RW);
+  SETTING(PROP_SEED_BLEND, seed_blend,
+          g_param_spec_double("seed-blend", "Seed blend",
+                              "Blend toward seed+1 (0..1), as the "
+                              "visualizer's fractional seeds: a controller "
+                              "scrubs smoothly through seeds",
+                              0.0, 1.0, 0.0, CTRL));
+}
 
 static void install_properties(GObjectClass *gobject_class) {
   props[PROP_MODEL] = g_param_spec_string(
@@ -1026,6 +1387,7 @@ static void install_properties(GObjectClass *gobject_class) {
       "The ws of the frame last rendered: float32 [num_ws, w_dim], native "
       "byte order (NULL before the first frame)",
       G_TYPE_BYTES, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  install_latent_properties();
   g_object_class_install_properties(gobject_class, N_PROPS, props);
 }
 
@@ -1064,4 +1426,5 @@ static void gst_sg3_src_class_init(GstSg3SrcClass *klass) {
 
   gst_type_mark_as_plugin_api(GST_TYPE_SG3_SRC_ANIMATION, 0);
   gst_type_mark_as_plugin_api(GST_TYPE_SG3_SRC_NOISE_MODE, 0);
+  gst_type_mark_as_plugin_api(GST_TYPE_SG3_SRC_WALK_KIND, 0);
 }

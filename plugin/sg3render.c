@@ -23,6 +23,11 @@ struct _Sg3Render {
   sg3_walk *walk;
   GstClockTime gen_time; /* running average */
 
+  GMutex inputs_lock; /* inputs, set from any thread */
+  Sg3Inputs *inputs;
+  Sg3Inputs *cache_inputs;     /* the cache's (the streaming side's) */
+  gchar *notice, *last_notice; /* under inputs_lock */
+
   GMutex ws_lock; /* last_ws, read from any thread */
   float *last_ws;
   gboolean have_last_ws;
@@ -36,9 +41,27 @@ struct _Sg3Render {
   Sg3Job job;                       /* under lock while pending or busy */
 };
 
+/* Something to warn about once (the element posts it). */
+static void notice(Sg3Render *r, const gchar *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void notice(Sg3Render *r, const gchar *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  gchar *msg = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  g_mutex_lock(&r->inputs_lock);
+  if (g_strcmp0(msg, r->last_notice)) {
+    g_free(r->notice);
+    r->notice = g_strdup(msg);
+    g_free(r->last_notice);
+    r->last_notice = msg;
+  } else {
+    g_free(msg);
+  }
+  g_mutex_unlock(&r->inputs_lock);
+}
+
 /* The request for a job's settings; the latent comes from the cache. */
-static void base_request(const Sg3Render *r, const Sg3Settings *s,
-                         sg3_request *req) {
+static void base_request(Sg3Render *r, const Sg3Settings *s, sg3_request *req) {
   sg3_request_init(req);
   req->seed = s->seed;
   req->class_index = r->info.c_dim > 0 ? s->klass : -1;
@@ -46,6 +69,42 @@ static void base_request(const Sg3Render *r, const Sg3Settings *s,
   req->cutoff = s->cutoff;
   req->noise_mode = s->noise_mode;
   req->noise_seed = s->noise_seed;
+  req->anchor = s->anchor;
+  /* editing in w-space: mixing and the direction apply to every frame */
+  const Sg3Inputs *in = r->cache_inputs;
+  req->mix_first = s->mix_first;
+  req->mix_last = s->mix_last;
+  if (s->mix_seed >= 0) {
+    req->mix_source = SG3_MIX_SEED;
+    req->mix_seed = (uint32_t)s->mix_seed;
+  } else if (in && in->mix_latents.count > 0) {
+    req->mix_source = SG3_MIX_WS;
+    req->mix_ws = in->mix_latents.ws;
+    req->mix_ws_rows = in->mix_latents.rows;
+  }
+  const sg3_latents *d = NULL;
+  if (in && s->direction_index < 0 && in->direction.count == 1)
+    d = &in->direction;
+  else if (in && s->direction_index >= 0 &&
+           s->direction_index < in->directions.count)
+    d = &in->directions;
+  else if (in && s->direction_index < 0 && in->directions.count > 1)
+    notice(r,
+           "The direction file holds %d directions: set direction-index to "
+           "choose one",
+           in->directions.count);
+  else if (in && s->direction_index >= 0 &&
+           (in->directions.count || in->direction.count))
+    notice(r, "direction-index %d is out of range: the direction file holds %d",
+           s->direction_index, MAX(in->directions.count, 1));
+  if (d) {
+    gint i = s->direction_index < 0 ? 0 : s->direction_index;
+    req->direction = d->ws + (gsize)i * d->rows * d->w_dim;
+    req->direction_rows = d->rows;
+    req->direction_strength = s->direction_strength;
+    req->direction_first = s->direction_first;
+    req->direction_last = s->direction_last;
+  }
 }
 
 /* Brings the cache to the job's settings: one mapping for a still, the
@@ -56,16 +115,110 @@ static int update_cache(Sg3Render *r, const Sg3Settings *s, char **error) {
   r->cache_valid = FALSE;
   sg3_walk_free(r->walk);
   r->walk = NULL;
+  g_mutex_lock(&r->inputs_lock);
+  sg3_inputs_unref(r->cache_inputs);
+  r->cache_inputs = sg3_inputs_ref(r->inputs);
+  g_mutex_unlock(&r->inputs_lock);
+  const Sg3Inputs *in = r->cache_inputs;
   sg3_request req;
   base_request(r, s, &req);
+  /* the cache holds the latent before mixing and the direction */
+  req.mix_source = SG3_MIX_NONE;
+  req.direction = NULL;
+  const sg3_latents *lat = in && in->latents.count ? &in->latents : NULL;
   if (s->animation == SG3_ANIMATION_WALK) {
     sg3_walk_spec spec;
     sg3_walk_spec_init(&spec);
+    spec.kind = (sg3_walk_kind)s->walk_kind;
+    spec.loop_radius = s->loop_radius;
     spec.num_keyframes = (int)s->walk_keyframes;
-    if (sg3_walk_create(r->gen, &req, &spec, &r->walk, error) != SG3_OK)
+    guint32 *seeds = NULL;
+    gint *classes = NULL;
+    if (lat) { /* the file's latents are the keyframes */
+      spec.num_keyframes = lat->count;
+      spec.ws = lat->ws;
+      spec.ws_rows = lat->rows;
+      if (spec.kind == SG3_WALK_NOISE_LOOP) {
+        notice(r, "A noise loop walks from a seed: walking through the "
+                  "latents file's keyframes with walk-kind=cubic");
+        spec.kind = SG3_WALK_CUBIC;
+      }
+    } else if (in && (in->n_seeds || in->n_classes)) {
+      /* the lists, the shorter one repeating, as keyframes */
+      gint k = MAX(in->n_seeds, in->n_classes);
+      seeds = g_new(guint32, k);
+      classes = g_new(gint, k);
+      for (gint i = 0; i < k; i++) {
+        seeds[i] = in->n_seeds ? in->seeds[i % in->n_seeds] : s->seed + i;
+        classes[i] = in->n_classes ? in->classes[i % in->n_classes] : s->klass;
+        if (r->info.c_dim > 0 && classes[i] >= r->info.c_dim)
+          classes[i] = r->info.c_dim - 1; /* as the class property */
+      }
+      spec.num_keyframes = k;
+      spec.seeds = seeds;
+      spec.classes = r->info.c_dim > 0 ? classes : NULL;
+    }
+    if (s->shuffle_seed >= 0 && spec.num_keyframes > 1) {
+      /* as gen_video.py --shuffle-seed: the keyframes in numpy's order */
+      gint k = spec.num_keyframes;
+      gint *order = g_new(gint, k);
+      sg3_shuffle_order((uint32_t)s->shuffle_seed, k, order);
+      if (!seeds) {
+        seeds = g_new(guint32, k);
+        for (gint i = 0; i < k; i++)
+          seeds[i] = s->seed + i;
+      }
+      guint32 *ss = g_memdup2(seeds, sizeof(guint32) * k);
+      gint *cc = classes ? g_memdup2(classes, sizeof(gint) * k) : NULL;
+      float *ws = NULL;
+      gsize d = (gsize)spec.ws_rows * r->info.w_dim;
+      if (lat)
+        ws = g_new(float, d *k);
+      for (gint i = 0; i < k; i++) {
+        seeds[i] = ss[order[i]];
+        if (cc)
+          classes[i] = cc[order[i]];
+        if (ws)
+          memcpy(ws + d * i, spec.ws + d * order[i], sizeof(float) * d);
+      }
+      g_free(ss);
+      g_free(cc);
+      g_free(order);
+      if (ws)
+        spec.ws = ws;
+      else
+        spec.seeds = seeds;
+      int rc = sg3_walk_create(r->gen, &req, &spec, &r->walk, error);
+      g_free(ws);
+      g_free(seeds);
+      g_free(classes);
+      if (rc != SG3_OK)
+        return -1;
+    } else {
+      int rc = sg3_walk_create(r->gen, &req, &spec, &r->walk, error);
+      g_free(seeds);
+      g_free(classes);
+      if (rc != SG3_OK)
+        return -1;
+    }
+  } else if (lat) {
+    guint i = s->latent_index;
+    if (i >= (guint)lat->count) {
+      notice(r,
+             "latent-index %u is out of range: the latents file holds %d "
+             "(0 to %d), using %d",
+             i, lat->count, lat->count - 1, lat->count - 1);
+      i = (guint)lat->count - 1;
+    }
+    for (gint row = 0; row < r->info.num_ws; row++)
+      memcpy(r->ws + (gsize)row * r->info.w_dim,
+             lat->ws + ((gsize)i * lat->rows + (lat->rows == 1 ? 0 : row)) *
+                           r->info.w_dim,
+             sizeof(float) * r->info.w_dim);
+  } else {
+    req.seed_blend = s->seed_blend;
+    if (sg3_request_ws(r->gen, &req, r->ws, error) != SG3_OK)
       return -1;
-  } else if (sg3_request_ws(r->gen, &req, r->ws, error) != SG3_OK) {
-    return -1;
   }
   GST_DEBUG("latent cache for settings %" G_GUINT64_FORMAT, s->serial);
   r->cache_valid = TRUE;
@@ -82,7 +235,7 @@ static int render(Sg3Render *r, const Sg3Job *job, char **error) {
   sg3_request req;
   base_request(r, s, &req);
   if (r->walk) {
-    guint64 period = (guint64)s->walk_keyframes * s->walk_frames;
+    guint64 period = (guint64)sg3_walk_num_keyframes(r->walk) * s->walk_frames;
     req.source = SG3_LATENT_WALK;
     req.walk = r->walk;
     req.walk_position = (double)(job->n % period) / s->walk_frames;
@@ -148,6 +301,7 @@ Sg3Render *sg3_render_new(sg3_model *model, char **error) {
   g_mutex_init(&r->lock);
   g_cond_init(&r->cond);
   g_mutex_init(&r->ws_lock);
+  g_mutex_init(&r->inputs_lock);
   if (sg3_generator_create(model, NULL, &r->gen, error) != SG3_OK) {
     sg3_render_free(r);
     return NULL;
@@ -179,6 +333,11 @@ void sg3_render_free(Sg3Render *r) {
   g_mutex_clear(&r->lock);
   g_cond_clear(&r->cond);
   g_mutex_clear(&r->ws_lock);
+  sg3_inputs_unref(r->inputs);
+  sg3_inputs_unref(r->cache_inputs);
+  g_free(r->notice);
+  g_free(r->last_notice);
+  g_mutex_clear(&r->inputs_lock);
   g_free(r);
 }
 
@@ -252,6 +411,27 @@ void sg3_render_pack(Sg3Render *r, GstVideoFrame *frame) {
         row[a] = src[3];
     }
   }
+}
+
+void sg3_render_set_inputs(Sg3Render *r, Sg3Inputs *inputs) {
+  Sg3Inputs *ref = sg3_inputs_ref(inputs);
+  g_mutex_lock(&r->inputs_lock);
+  Sg3Inputs *old = r->inputs;
+  r->inputs = ref;
+  g_mutex_unlock(&r->inputs_lock);
+  sg3_inputs_unref(old);
+}
+
+const sg3_model *sg3_render_model(const Sg3Render *r) {
+  return r->model;
+}
+
+gchar *sg3_render_take_notice(Sg3Render *r) {
+  g_mutex_lock(&r->inputs_lock);
+  gchar *n = r->notice;
+  r->notice = NULL;
+  g_mutex_unlock(&r->inputs_lock);
+  return n;
 }
 
 GBytes *sg3_render_get_last_ws(Sg3Render *r) {

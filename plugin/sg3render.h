@@ -13,6 +13,7 @@
 #include <gst/video/video.h>
 
 #include "sg3.h"
+#include "sg3inputs.h"
 
 typedef enum {
   SG3_ANIMATION_NONE,
@@ -34,6 +35,19 @@ typedef struct {
   gdouble pan_x, pan_y, spin;
   sg3_noise_mode noise_mode;
   guint noise_seed;
+  /* Own latents (issue 11); the lists and files are the renderer's
+   * Sg3Inputs, which change the serial too. */
+  guint latent_index;
+  gint walk_kind; /* sg3_walk_kind */
+  gdouble loop_radius;
+  gint64 shuffle_seed; /* -1: keyframes in order */
+  gint64 mix_seed;     /* -1: no mixing seed */
+  gint mix_first, mix_last;
+  gboolean anchor;
+  gdouble direction_strength;
+  gint direction_index; /* -1: the file is one direction */
+  gint direction_first, direction_last;
+  gdouble seed_blend;
 } Sg3Settings;
 
 /* One frame to render. */
@@ -66,6 +80,17 @@ GstClockTime sg3_render_time(const Sg3Render *r);
 /* The current frame into a mapped video frame of the model's size, in any
  * of the packed formats of the element's caps. */
 void sg3_render_pack(Sg3Render *r, GstVideoFrame *frame);
+
+/* The lists and files the settings refer to (a new reference is taken;
+ * NULL: none). Any thread; used from the next latent cache update, which
+ * the caller forces by bumping the settings serial. */
+void sg3_render_set_inputs(Sg3Render *r, Sg3Inputs *inputs);
+/* The model, for reading files against it. */
+const sg3_model *sg3_render_model(const Sg3Render *r);
+/* What the renderer could not honour in the last frame (a latent or
+ * direction index out of range, ...): a new message to warn about once, or
+ * NULL. */
+gchar *sg3_render_take_notice(Sg3Render *r);
 
 /* The ws of the frame last rendered (num_ws x w_dim floats), or NULL
  * before the first; a new GBytes, thread-safe. */

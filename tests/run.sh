@@ -40,7 +40,7 @@ UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 
 # A bounded libFuzzer run of each model-file reader (clang), seeded with the
 # test files; crashes fail the run.
-step "fuzz the pickle and safetensors readers (${SG3_FUZZ_SECONDS:-60} s each)"
+step "fuzz the pickle, safetensors and npy readers (${SG3_FUZZ_SECONDS:-60} s each)"
 fuzz/run.sh "${SG3_FUZZ_SECONDS:-60}"
 
 # One closing line over every meson test run above (fuzzing failures have

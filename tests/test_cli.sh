@@ -138,6 +138,77 @@ if [ -f "$build/plugin/libgstsg3.so" ]; then
   cmp -s "$tmp/xe.raw" "$tmp/xg.raw" && ok "sg3src plays xl32c.pkl: its frame is sg3-gen's" ||
     bad "sg3src frame of xl32c.pkl differs from sg3-gen's image"
 fi
+# Own latents (issue 11): sg3-gen's images equal the official code's (see
+# tests/data/latents/README.md), and its w files round-trip.
+lat=$src/tests/data/latents/cases
+m=$src/models/sg3t-fashion32.safetensors
+# The pixels of two PNGs within one 8-bit step (the parity bound; the float
+# images are checked to 1e-3 by test_latents), or with "exact" equal.
+same_png() { # what ours official [exact]
+  raw "$2" "$tmp/ours.raw" && raw "$3" "$tmp/theirs.raw" || { bad "$1"; return; }
+  local worst
+  worst=$(cmp -l "$tmp/ours.raw" "$tmp/theirs.raw" | awk '
+    function oct(s,  n, i) { for (i = 1; i <= length(s); i++) n = n * 8 + substr(s, i, 1); return n }
+    { d = oct($2) - oct($3); if (d < 0) d = -d; if (d > m) m = d }
+    END { print m + 0 }')
+  if [ "$(stat -c %s "$tmp/ours.raw")" -eq "$(stat -c %s "$tmp/theirs.raw")" ] &&
+    { [ "$worst" -eq 0 ] || { [ "${4:-}" != exact ] && [ "$worst" -le 1 ]; }; }; then
+    ok "$1 (max diff $worst)"
+  else
+    bad "$1 (max diff $worst)"
+  fi
+}
+"$gen" --network "$m" --projected-w "$lat/proj-sg3t-fashion32/projected_w.npz" \
+  --outdir "$tmp/pw" >/dev/null
+same_png "--projected-w projected_w.npz equals the official synthesis" \
+  "$tmp/pw/proj00.png" "$lat/proj-sg3t-fashion32/img.png"
+"$gen" --network "$m" --projected-w "$lat/proj-sg3t-fashion32/keyframes.npy" \
+  --outdir "$tmp/kf" >/dev/null
+same_png "--projected-w of 3 keyframes: proj01.png is keyframe 1" \
+  "$tmp/kf/proj01.png" "$lat/proj-sg3t-fashion32/img.png"
+[ -f "$tmp/kf/proj02.png" ] && [ ! -f "$tmp/kf/proj03.png" ] &&
+  ok "--projected-w writes proj00..proj02 for 3 keyframes" || bad "keyframe names"
+"$gen" --network "$ref/t32.safetensors" --projected-w \
+  "$lat/proj-t32/projected_w.npz" --outdir "$tmp/pt" >/dev/null
+same_png "--projected-w on an RGB model equals the official synthesis" \
+  "$tmp/pt/proj00.png" "$lat/proj-t32/img.png"
+"$gen" --network "$m" --seeds 3 --mix-seeds 8 --styles 0-6 --trunc 0.7 \
+  --class 2 --outdir "$tmp/mx" >/dev/null
+same_png "--mix-seeds --styles equals style_mixing.py's mix" \
+  "$tmp/mx/3-8.png" "$lat/mix-sg3t-fashion32/img.png"
+"$gen" --network "$m" --seeds 7 --class 5 --trunc 0.8 --anchor \
+  --outdir "$tmp/an" >/dev/null
+same_png "--anchor equals stylegan3-fun's anchor_latent_space" \
+  "$tmp/an/seed0007.png" "$lat/anchor-sg3t-fashion32/img.png"
+"$gen" --network "$m" --seeds 4 --class 6 --trunc 0.7 --direction \
+  "$lat/dir-sg3t-fashion32-w/direction.npy" --direction-strength 2.5 \
+  --outdir "$tmp/dr" >/dev/null
+same_png "--direction --direction-strength equals ws + s * d" \
+  "$tmp/dr/seed0004.png" "$lat/dir-sg3t-fashion32-w/img.png"
+"$gen" --network "$ref/t32.safetensors" --seeds 5 --trunc 0.8 --direction \
+  "$lat/dir-t32-list/direction.npy" --direction-index 2 \
+  --direction-strength 3 --direction-layers 0-7 --outdir "$tmp/dl" >/dev/null
+same_png "--direction-index --direction-layers equals the official edit" \
+  "$tmp/dl/seed0005.png" "$lat/dir-t32-list/img.png"
+"$gen" --network "$m" --seeds 20 --seed-blend 0.3 --class 8 --trunc 0.75 \
+  --outdir "$tmp/bl" >/dev/null
+same_png "--seed-blend equals the visualizer's fractional seed" \
+  "$tmp/bl/seed0020.png" "$lat/blend-sg3t-fashion32/img.png"
+# --save-w: the ws of every image, reloaded by --projected-w to the same image
+"$gen" --network "$m" --seeds 3,9 --class 4 --trunc 0.6 --save-w "$tmp/sww" \
+  --outdir "$tmp/sw" >/dev/null
+"$gen" --network "$m" --projected-w "$tmp/sww/seed0009.npz" --outdir "$tmp/sw2" >/dev/null
+cmp -s "$tmp/sw/seed0009.png" "$tmp/sw2/proj00.png" &&
+  [ "$(head -c 4 "$tmp/sww/seed0003.npz" | od -An -c | tr -d ' ')" = "PK003004" ] &&
+  ok "--save-w DIR writes seedNNNN.npz that --projected-w renders back" ||
+  bad "--save-w round trip"
+# style_mixing.py's grid: (mix seeds + 1) x (seeds + 1) cells
+"$gen" --network "$m" --seeds 1-3 --mix-seeds 5-8 --class 3 --mix-grid \
+  --outdir "$tmp/gr" >/dev/null
+size=$(od -An -tu1 -j16 -N8 "$tmp/gr/grid.png" | tr -s ' ')
+[ "$size" = " 0 0 0 160 0 0 0 128" ] && [ -f "$tmp/gr/2-7.png" ] &&
+  ok "--mix-grid writes a 5x4-cell grid.png and every S-M.png" ||
+  bad "--mix-grid: $size"
 
 # Errors: exit code 1 and exactly one line on stderr.
 expect_error() { # what pattern command...
@@ -163,6 +234,14 @@ expect_error "bad translate" "--translate" "$gen" --network "$m" --seeds 1 --cla
 expect_error "bad trunc" "--trunc" "$gen" --network "$m" --seeds 1 --class 1 --trunc abc --outdir "$tmp/x"
 expect_error "unknown option" "unknown" "$gen" --bogus
 expect_error "missing options" "required" "$gen" --network "$m"
+expect_error "projected w of another model" "\[1, 16, 64\].*w_dim 512" "$gen" --network "$m" --projected-w "$lat/proj-t32/projected_w.npz" --outdir "$tmp/x"
+hdr="{'descr': '|O', 'fortran_order': False, 'shape': (1,), }"
+{ printf '\223NUMPY\001\000'; printf "\\$(printf %03o $((${#hdr} + 1)))\\000"
+  printf '%s\n' "$hdr"; printf '\200\004N.\000\000\000\000'; } >"$tmp/obj.npy"
+expect_error "pickled .npy" "never unpickled" "$gen" --network "$m" --projected-w "$tmp/obj.npy" --outdir "$tmp/x"
+expect_error "directions without an index" "direction-index" "$gen" --network "$ref/t32.safetensors" --seeds 1 --direction "$lat/dir-t32-list/direction.npy" --outdir "$tmp/x"
+expect_error "bad --styles" "--styles" "$gen" --network "$m" --seeds 1 --class 1 --mix-seeds 2 --styles 6-2 --outdir "$tmp/x"
+expect_error "bad --seed-blend" "--seed-blend" "$gen" --network "$m" --seeds 1 --class 1 --seed-blend 2 --outdir "$tmp/x"
 expect_error "convert: bad input" "not a StyleGAN model" "$conv" "$src/README.md" "$tmp/o.safetensors"
 expect_error "convert: usage" "usage" "$conv"
 expect_error "XL: forged schedule" "num_ws is 5" "$gen" --network "$xl/bad/num-ws-mismatch.pkl" --seeds 1 --outdir "$tmp/x"

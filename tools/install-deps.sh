@@ -7,7 +7,7 @@ set -euo pipefail
 
 runtime=(
   meson ninja-build pkg-config gcc
-  libopenblas-dev libglib2.0-dev libjson-glib-dev libpng-dev
+  libopenblas-dev libglib2.0-dev libjson-glib-dev libpng-dev zlib1g-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav

@@ -52,10 +52,12 @@ size_t sg3_input_tab_floats(const sg3_config *cfg);
 
 /* SynthesisInput's Fourier features for w0 under the inverse transform
  * `user` (3x3, NULL = the stored one), in blocks of 16 channels with planes
- * of sg3_input_plane floats. */
+ * of sg3_input_plane floats. With `anchor` (w_avg) the learned transform is
+ * stylegan3-fun's anchored one, whatever w0. */
 void sg3_synthesis_input_features(const sg3_stylegan3 *net,
                                   const sg3_simd *simd, const float *w0,
-                                  const float *user, float *tab, float *feat);
+                                  const float *anchor, const float *user,
+                                  float *tab, float *feat);
 
 /* SynthesisInput and the layers of net->cfg (a schedule already built and
  * checked) from m's tensors; sets m->flops to their cost. Shared with the

@@ -501,6 +501,27 @@ GST_START_TEST(test_stylegan_xl) {
     gst_buffer_unref(buf);
     gst_harness_teardown(h);
   }
+  /* A walk that blends classes: keyframes seed 0 class 207 and seed 0
+   * class 3 (psi 0.5: each toward its own centre) at frames 0 and 4, in
+   * between neither. */
+  GstHarness *h = harness("video/x-raw, format=RGB", NULL);
+  g_object_set(h->element, "model", model, "seed", 0, "psi", 0.5, "seeds",
+               "0,0", "classes", "207,3", "walk-frames", 4, "num-buffers", 5,
+               NULL);
+  gst_util_set_object_arg(G_OBJECT(h->element), "animation", "walk");
+  gst_harness_play(h);
+  GstBuffer *walk[5];
+  for (int n = 0; n < 5; n++)
+    walk[n] = gst_harness_pull(h);
+  GstCaps *caps = harness_caps(h);
+  fail_unless_equals_int(compare_frame(walk[0], caps, frames[2], 3, 32), 0);
+  fail_unless_equals_int(compare_frame(walk[4], caps, frames[1], 3, 32), 0);
+  fail_unless(compare_frame(walk[2], caps, frames[2], 3, 32) > 100);
+  fail_unless(compare_frame(walk[2], caps, frames[1], 3, 32) > 100);
+  for (int n = 0; n < 5; n++)
+    gst_buffer_unref(walk[n]);
+  gst_caps_unref(caps);
+  gst_harness_teardown(h);
   for (gsize k = 0; k < G_N_ELEMENTS(frames); k++)
     g_free(frames[k]);
   npy_free(&a);
