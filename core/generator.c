@@ -178,8 +178,8 @@ void sg3_generator_options_init(sg3_generator_options *o) {
 int sg3_generator_estimate(const sg3_model *m, const sg3_simd *simd,
                            int nthreads, double *bytes, sg3_estimate *est,
                            char **error) {
-  if (m->family->estimate(m->init_kwargs, sg3_model_winograd(m), simd, nthreads,
-                          est, error))
+  if (m->family->estimate(m->init_kwargs, m->tensors.schedule,
+                          sg3_model_winograd(m), simd, nthreads, est, error))
     return -1;
   /* the generic part: mapping buffers, z, label, ws, the float image */
   double generic = 2.0 * sizeof(float) * sg3_mapping_buffer(&m->mapping.cfg) +

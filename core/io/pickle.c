@@ -12,6 +12,7 @@
 #include "error.h"
 #include "io/pickle_json.h"
 #include "io/pickle_torch.h"
+#include "io/pickle_xl.h"
 #include "io/tensors.h"
 
 #define MAX_MODULE_DEPTH 32
@@ -22,6 +23,9 @@
 #define MAX_DICT_ITEMS 4096 /* duplicate-key checks are O(n^2) */
 
 #define SG3_CLASS "training.networks_stylegan3.Generator"
+#define SG3_XL_CLASS "training.networks_stylegan3_resetting.Generator"
+#define SG3_XL_SUPERRES_CLASS                                                  \
+  "training.networks_stylegan3_resetting.SuperresGenerator"
 
 typedef struct {
   pk_vm *vm;
@@ -107,7 +111,9 @@ static int src_contains(const pk_obj *src, const char *needle) {
  * known from the source it carries, or, when that is a placeholder, from the
  * layers: StyleGAN3 synthesis starts with a SynthesisInput, StyleGAN2 (and
  * StyleGAN2-ADA) with SynthesisBlock 'b4'. */
-static const char *generator_flavour(const module_view *g) {
+static const char *generator_flavour(const pk_obj *o, const module_view *g) {
+  if (sg3_pickle_is_xl(o))
+    return "stylegan-xl";
   const pk_obj *syn = submodule(g, "synthesis");
   module_view s;
   if (syn && as_module(syn, &s) == 0) {
@@ -123,7 +129,10 @@ static const char *generator_flavour(const module_view *g) {
   return NULL;
 }
 
-static int check_generator(const pk_obj *g, module_view *m, char **error) {
+/* The family of G_ema ("stylegan3" or "stylegan-xl") in *family, or an
+ * error saying what it is. */
+static int check_generator(const pk_obj *g, module_view *m, const char **family,
+                           char **error) {
   if (as_module(g, m)) {
     char a[PK_SHOW_SIZE], b[PK_SHOW_SIZE];
     if (g->type == PK_INSTANCE && g->u.inst.cls &&
@@ -133,21 +142,28 @@ static int check_generator(const pk_obj *g, module_view *m, char **error) {
                            pk_show(g->u.inst.cls->u.global.module, a, sizeof a),
                            pk_show(g->u.inst.cls->u.global.name, b, sizeof b));
     return sg3_fail(error, SG3_ERR_UNSUPPORTED,
-                    "G_ema is a %s, not a network; only StyleGAN3 "
-                    "generators (" SG3_CLASS ") are supported",
+                    "G_ema is a %s, not a network; only StyleGAN3 and "
+                    "StyleGAN-XL generators are supported",
                     pk_type_name(g));
   }
   char found[300], a[PK_SHOW_SIZE], b[PK_SHOW_SIZE];
   if (m->module.n) { /* a plain pickled class: its full name is known */
     snprintf(found, sizeof found, "%s.%s", pk_show(m->module, a, sizeof a),
              pk_show(m->name, b, sizeof b));
-    if (strcmp(found, SG3_CLASS) == 0)
+    *family = strcmp(found, SG3_CLASS) ? "stylegan-xl" : "stylegan3";
+    if (strcmp(found, SG3_CLASS) == 0 || strcmp(found, SG3_XL_CLASS) == 0 ||
+        strcmp(found, SG3_XL_SUPERRES_CLASS) == 0)
       return 0;
   } else {
-    const char *flavour =
-        pk_slice_eq(m->name, "Generator") ? generator_flavour(m) : NULL;
-    if (flavour && strcmp(flavour, "stylegan3") == 0)
+    const char *flavour = pk_slice_eq(m->name, "Generator") ||
+                                  pk_slice_eq(m->name, "SuperresGenerator")
+                              ? generator_flavour(g, m)
+                              : NULL;
+    if (flavour && (strcmp(flavour, "stylegan3") == 0 ||
+                    strcmp(flavour, "stylegan-xl") == 0)) {
+      *family = flavour;
       return 0;
+    }
     if (flavour)
       snprintf(found, sizeof found, "training.networks_%s.Generator", flavour);
     else
@@ -156,8 +172,9 @@ static int check_generator(const pk_obj *g, module_view *m, char **error) {
                pk_show(m->name, b, sizeof b));
   }
   return sg3_fail(error, SG3_ERR_UNSUPPORTED,
-                  "G_ema is a %s; only StyleGAN3 generators "
-                  "(" SG3_CLASS ") are supported",
+                  "G_ema is a %s; only StyleGAN3 and StyleGAN-XL generators "
+                  "(" SG3_CLASS ", " SG3_XL_CLASS
+                  ", SuperresGenerator) are supported",
                   found);
 }
 
@@ -467,13 +484,18 @@ static int find_g_ema(const pk_obj *root, const pk_obj **g, char **error) {
 static int extract(pk_vm *vm, const pk_obj *root, size_t file_size,
                    sg3_tensor_set *set, char **error) {
   const pk_obj *g = NULL;
+  const char *family = "stylegan3";
   module_view m;
-  if (find_g_ema(root, &g, error) || check_generator(g, &m, error))
+  if (find_g_ema(root, &g, error) || check_generator(g, &m, &family, error))
     return -1;
   if (!(set->init_kwargs = init_kwargs_json(vm, &m, error)))
     return -1;
-  if (!(set->family = strdup("stylegan3")))
+  if (!(set->family = strdup(family)))
     return sg3_oom(error, NULL);
+  /* StyleGAN-XL: the schedule is in the objects, not in init_kwargs. */
+  if (!strcmp(family, "stylegan-xl") &&
+      !(set->schedule = sg3_pickle_xl_schedule(g, error)))
+    return -1;
   /* A legitimate file stores every G_ema element; float16 doubles, and
    * stride-0 views may add a little. Anything beyond is a hostile file. */
   walker w = {.vm = vm,
@@ -548,6 +570,9 @@ int sg3_pickle_read_source(const sg3_source *src, const char *name,
   free(out->family);
   out->family = set.family;
   set.family = NULL;
+  free(out->schedule);
+  out->schedule = set.schedule;
+  set.schedule = NULL;
   sg3_tensor_set_clear(&set);
   return 0;
 }

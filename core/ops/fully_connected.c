@@ -29,8 +29,9 @@ const sg3_tensor *sg3_need_tensor(const sg3_tensor_set *set, const char *prefix,
       snprintf(got + strlen(got), sizeof got - strlen(got), "%s%lld",
                i ? ", " : "", (long long)t->shape[i]);
     sg3_fail(error, SG3_ERR_CORRUPT,
-             "tensor '%s' has shape [%s] but init_kwargs imply [%s]", name, got,
-             want);
+             "tensor '%s' has shape [%s] but the network's configuration "
+             "implies [%s]",
+             name, got, want);
     return NULL;
   }
   for (size_t i = 0; i < t->numel; i++)

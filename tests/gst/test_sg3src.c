@@ -236,6 +236,86 @@ GST_START_TEST(test_parity_demo) {
 }
 GST_END_TEST;
 
+/* A StyleGAN-XL training snapshot (dill, a SuperresGenerator 16 -> 32,
+ * 1000 classes): the frame is the request sg3-gen renders, with the
+ * family's 8-bit rule and truncation toward the class's own centre, and
+ * StyleGAN-XL's own gen_images.py image. */
+static guint8 *expected_request(const char *model, guint seed, gint klass,
+                                double psi) {
+  char *err = NULL;
+  sg3_model *m = sg3_model_load(model, &err);
+  fail_unless(m != NULL, "load: %s", err);
+  sg3_generator *g = sg3_generator_new(m, &err);
+  sg3_request r;
+  sg3_request_init(&r);
+  r.seed = seed;
+  r.class_index = klass;
+  r.psi = (float)psi;
+  guint8 *u8 = g_malloc(sg3_model_frame_size(m, SG3_PIXELS_U8_HWC));
+  fail_unless(sg3_render(g, &r, SG3_PIXELS_U8_HWC, u8, &err) == SG3_OK,
+              "render: %s", err);
+  sg3_generator_free(g);
+  sg3_model_unref(m);
+  return u8;
+}
+
+GST_START_TEST(test_stylegan_xl) {
+  gchar *model = g_build_filename(data_dir, "xl", "xl32c.pkl", NULL);
+  gchar *ref =
+      g_build_filename(data_dir, "xl", "cases", "xl32c-0", "img_u8.npy", NULL);
+  npy_array a;
+  char err[256];
+  fail_unless(npy_read(ref, &a, err, sizeof err) == 0, "%s", err);
+  fail_unless_equals_int(a.numel, 32 * 32 * 3);
+  static const struct {
+    gint klass;
+    double psi;
+  } runs[] = {{207, 1.0}, {3, 0.5}, {207, 0.5}};
+  guint8 *frames[3];
+  for (gsize k = 0; k < G_N_ELEMENTS(runs); k++) {
+    GstHarness *h = harness("video/x-raw, format=RGB", NULL);
+    g_object_set(h->element, "model", model, "seed", 0, "class", runs[k].klass,
+                 "psi", runs[k].psi, "num-buffers", 1, NULL);
+    gst_harness_play(h);
+    GstBuffer *buf = gst_harness_pull(h);
+    GstCaps *caps = harness_caps(h);
+    frames[k] = expected_request(model, 0, runs[k].klass, runs[k].psi);
+    fail_unless_equals_int(compare_frame(buf, caps, frames[k], 3, 32), 0);
+    if (k == 0) /* gen_images.py --seeds 0 --class 207 */
+      fail_unless_equals_int(compare_frame(buf, caps, a.data, 3, 32), 0);
+    gst_caps_unref(caps);
+    gst_buffer_unref(buf);
+    harness_done(h);
+  }
+  /* A walk that blends classes: keyframes seed 0 class 207 and seed 0
+   * class 3 (psi 0.5: each toward its own centre) at frames 0 and 4, in
+   * between neither. */
+  GstHarness *h = harness("video/x-raw, format=RGB", NULL);
+  g_object_set(h->element, "model", model, "seed", 0, "psi", 0.5, "seeds",
+               "0,0", "classes", "207,3", "walk-frames", 4, "num-buffers", 5,
+               NULL);
+  gst_util_set_object_arg(G_OBJECT(h->element), "animation", "walk");
+  gst_harness_play(h);
+  GstBuffer *walk[5];
+  for (int n = 0; n < 5; n++)
+    walk[n] = gst_harness_pull(h);
+  GstCaps *caps = harness_caps(h);
+  fail_unless_equals_int(compare_frame(walk[0], caps, frames[2], 3, 32), 0);
+  fail_unless_equals_int(compare_frame(walk[4], caps, frames[1], 3, 32), 0);
+  fail_unless(compare_frame(walk[2], caps, frames[2], 3, 32) > 100);
+  fail_unless(compare_frame(walk[2], caps, frames[1], 3, 32) > 100);
+  for (int n = 0; n < 5; n++)
+    gst_buffer_unref(walk[n]);
+  gst_caps_unref(caps);
+  harness_done(h);
+  for (gsize k = 0; k < G_N_ELEMENTS(frames); k++)
+    g_free(frames[k]);
+  npy_free(&a);
+  g_free(ref);
+  g_free(model);
+}
+GST_END_TEST;
+
 /* ------------------------------------------------------------------------ */
 /* Properties */
 
@@ -744,6 +824,7 @@ static Suite *sg3src_suite(void) {
   tcase_add_test(tc, test_property_change_live);
   tcase_add_test(tc, test_transform_property);
   tcase_add_test(tc, test_class);
+  tcase_add_test(tc, test_stylegan_xl);
   tcase_add_test(tc, test_controller);
   tcase_add_test(tc, test_walk_frames);
   tcase_add_test(tc, test_live_timestamps);
