@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "generator.h"
 #include "io/file.h"
 #include "io/model_file.h"
 
@@ -20,7 +21,8 @@ int sg3_model_winograd(const sg3_model *m) {
 }
 
 const sg3_family *sg3_family_find(const char *name) {
-  static const sg3_family *const families[] = {&sg3_family_stylegan3};
+  static const sg3_family *const families[] = {&sg3_family_stylegan3,
+                                               &sg3_family_stylegan_xl};
   for (size_t i = 0; name && i < sizeof families / sizeof *families; i++)
     if (!strcmp(families[i]->name, name))
       return families[i];
@@ -53,6 +55,24 @@ sg3_model *sg3_model_from_tensors(sg3_tensor_set *set, const char *name,
   }
   if (!m->init_kwargs) {
     sg3_fail(error, SG3_ERR_CORRUPT, "%s: the model has no init_kwargs", name);
+    sg3_model_unref(m);
+    return NULL;
+  }
+  /* What building it would allocate, before allocating it. */
+  sg3_estimate est;
+  if (m->family->estimate(m->init_kwargs, m->tensors.schedule,
+                          sg3_model_winograd(m), sg3_simd_get(),
+                          sg3_cpu_count(), &est, error)) {
+    sg3_prefix_error(error, "%s", name);
+    sg3_model_unref(m);
+    return NULL;
+  }
+  double tensors = 0;
+  for (size_t i = 0; i < m->tensors.n; i++)
+    tensors += (double)m->tensors.items[i].numel * sizeof(float);
+  if (sg3_over_budget("the model", tensors + est.model_bytes, est.flops,
+                      m->options.max_memory, error)) {
+    sg3_prefix_error(error, "%s", name);
     sg3_model_unref(m);
     return NULL;
   }
@@ -97,12 +117,16 @@ sg3_status sg3_model_open(const char *path, const sg3_load_options *options,
                           sg3_model **out, char **error) {
   sg3_error_begin();
   *out = NULL;
-  sg3_file f;
-  if (sg3_file_open(&f, path, error))
-    return sg3_error_end(-1, SG3_ERR_IO);
-  int rc = open_memory(f.data, f.size, path, options, out, error);
-  sg3_file_close(&f);
-  return sg3_error_end(rc, SG3_ERR_CORRUPT);
+  /* Only what the reader needs is read (a snapshot's G and D never are),
+   * and a file that changes meanwhile is an error, not a crash. */
+  sg3_tensor_set set;
+  sg3_tensor_set_init(&set);
+  if (sg3_model_file_load(path, &set, error)) {
+    sg3_tensor_set_clear(&set);
+    return sg3_error_end(-1, SG3_ERR_CORRUPT);
+  }
+  *out = sg3_model_from_tensors(&set, path, options, error);
+  return sg3_error_end(*out ? 0 : -1, SG3_ERR_CORRUPT);
 }
 
 sg3_model *sg3_model_load(const char *path, char **error) {
@@ -157,10 +181,19 @@ void sg3_model_get_info(const sg3_model *m, sg3_model_info *info) {
 
 sg3_status sg3_model_get_w_avg(const sg3_model *m, int class_index,
                                float *w_avg, char **error) {
-  (void)class_index; /* one centre for every class in these families */
-  (void)error;
-  memcpy(w_avg, m->mapping.w_avg, (size_t)m->w_dim * sizeof(float));
-  return SG3_OK;
+  sg3_error_begin();
+  /* StyleGAN-XL's conditional models keep one centre per class; the
+   * others one for all, whatever the class. */
+  int per_class = m->mapping.cfg.kind == SG3_MAPPING_XL && m->c_dim > 0;
+  if (per_class && (class_index < 0 || class_index >= m->c_dim))
+    return sg3_error_end(sg3_set_error(error,
+                                       "class %d is out of range: the model "
+                                       "has a centre for classes 0 to %d",
+                                       class_index, m->c_dim - 1),
+                         SG3_ERR_INVALID_ARGUMENT);
+  memcpy(w_avg, sg3_mapping_w_avg(&m->mapping, per_class ? class_index : 0),
+         (size_t)m->w_dim * sizeof(float));
+  return sg3_error_end(0, SG3_OK);
 }
 
 size_t sg3_model_frame_size(const sg3_model *m, sg3_pixel_format format) {

@@ -1,6 +1,8 @@
 /* sg3-convert IN OUT.safetensors: converts a model sg3 can load (an
  * official StyleGAN3 network pickle, whose G_ema is used, or safetensors)
- * to this project's safetensors format, without Python. */
+ * to this project's safetensors format, without Python. OUT is replaced
+ * only by a complete file: on any failure it is left as it was. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,10 @@ int main(int argc, char **argv) {
   }
   if (argc != 3)
     return usage(stderr);
+  /* Over a file size limit, write() should fail (EFBIG) so that the
+   * temporary file is removed and the error reported, rather than the
+   * process being killed. */
+  signal(SIGXFSZ, SIG_IGN);
 
   char *error = NULL;
   sg3_model *model = sg3_model_load(argv[1], &error);

@@ -128,7 +128,14 @@ static void set_seeds(GstElement *src, const Opts *o) {
     return;
   GObjectClass *k = G_OBJECT_GET_CLASS(src);
   if (g_object_class_find_property(k, "seeds")) {
+    /* the element keeps its previous list when it refuses one */
+    char *got = NULL;
     g_object_set(src, "seeds", o->seeds, NULL);
+    g_object_get(src, "seeds", &got, NULL);
+    gboolean ok = !g_strcmp0(got, o->seeds);
+    g_free(got);
+    if (!ok)
+      die("--seeds %s: expected a list like 3,7,12-20", o->seeds);
     return;
   }
   char *end;
@@ -520,8 +527,8 @@ int main(int argc, char **argv) {
       {"keyframes", 'k', 0, G_OPTION_ARG_INT, &o.keyframes,
        "seeds in the walk's loop: seed to seed+K-1 (default 8)", "K"},
       {"seeds", 0, 0, G_OPTION_ARG_STRING, &o.seeds,
-       "the walk's seeds, e.g. 3-10 (lists like 3,7,12 where sg3src has a "
-       "seeds property)",
+       "the walk's keyframe seeds, e.g. 3,7,12-20 (instead of --seed and "
+       "--keyframes)",
        "LIST"},
       {"psi", 0, 0, G_OPTION_ARG_DOUBLE, &o.psi, "truncation psi (default 1)",
        "PSI"},

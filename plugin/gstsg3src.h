@@ -14,6 +14,8 @@ G_DECLARE_FINAL_TYPE(GstSg3Src, gst_sg3_src, GST, SG3_SRC, GstPushSrc)
  * Sg3Animation and sg3_noise_mode). */
 #define GST_TYPE_SG3_SRC_ANIMATION (gst_sg3_src_animation_get_type())
 GType gst_sg3_src_animation_get_type(void);
+#define GST_TYPE_SG3_SRC_WALK_KIND (gst_sg3_src_walk_kind_get_type())
+GType gst_sg3_src_walk_kind_get_type(void);
 #define GST_TYPE_SG3_SRC_NOISE_MODE (gst_sg3_src_noise_mode_get_type())
 GType gst_sg3_src_noise_mode_get_type(void);
 

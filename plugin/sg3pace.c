@@ -166,15 +166,14 @@ static GstControlSource *curve_of(GstControlBinding *b) {
 }
 
 /* The anchor and pace frame (n, ts) walks from when nothing controls the
- * speed: the held pace, or the new one from the last frame out. */
-static void held(const Sg3Pace *p, guint64 n, GstClockTime ts, gdouble speed,
-                 guint walk_frames, Sg3Pace *a) {
+ * speed: the held pace, or a new one from the last frame out (either way
+ * in time: reverse play walks back along the same integral). */
+static void held(const Sg3Pace *p, gdouble speed, guint walk_frames,
+                 Sg3Pace *a) {
   *a = *p;
-  if (!p->started || ts < p->t0) { /* start, or a seek back past the anchor */
+  if (!p->started) { /* start, or a seek: as if the pace held since 0 */
     a->n0 = a->t0 = 0;
     a->p0 = 0;
-  } else if (ts < p->last_t) {
-    return; /* a step back: the pace it had */
   } else if (!p->controlled &&
              (speed < 0 ? p->speed < 0 && walk_frames == p->walk_frames
                         : speed == p->speed)) {
@@ -207,20 +206,21 @@ static void pace(Sg3Pace *p, GstObject *element, guint64 n, GstClockTime ts,
       p->controlled = TRUE;
       p->speed = speed;
       p->walk_frames = walk_frames;
-      p->n0 = n;
-      p->t0 = ts;
-      p->p0 = pos;
     }
   } else {
     Sg3Pace a;
-    held(p, n, ts, speed, walk_frames, &a);
-    if (a.speed < 0) {
+    held(p, speed, walk_frames, &a);
+    *since = 0;
+    if (a.speed < 0 && n >= a.n0) {
+      /* frames since the anchor: counted exactly, wrapped by the walk */
       *offset = a.p0;
-      *since = n >= a.n0 ? n - a.n0 : 0;
+      *since = n - a.n0;
       pos = a.p0 + (gdouble)*since / a.walk_frames;
+    } else if (a.speed < 0) { /* before the anchor (reverse play) */
+      *offset = pos = a.p0 - (gdouble)(a.n0 - n) / a.walk_frames;
     } else {
-      *offset = pos = a.p0 + a.speed * SECONDS(ts >= a.t0 ? ts - a.t0 : 0);
-      *since = 0;
+      gdouble dt = ts >= a.t0 ? SECONDS(ts - a.t0) : -SECONDS(a.t0 - ts);
+      *offset = pos = a.p0 + a.speed * dt;
     }
     if (commit) {
       p->controlled = a.controlled;
@@ -257,6 +257,8 @@ void sg3_pace_commit(Sg3Pace *p, GstObject *element, guint64 n, GstClockTime ts,
 gdouble sg3_pace_position(gdouble offset, guint64 since, guint walk_frames,
                           guint keyframes) {
   gdouble k = keyframes, pos = fmod(offset, k);
+  if (pos < 0) /* (reverse play before the start) */
+    pos += k;
   if (since)
     pos += (gdouble)(since % ((guint64)keyframes * walk_frames)) / walk_frames;
   return pos >= k ? pos - k : pos;

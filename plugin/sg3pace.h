@@ -10,7 +10,8 @@
  * - walk-speed < 0 (the default): walk-frames frames per keyframe.
  * - walk-speed >= 0, set with set_property: keyframes per second, held
  *   between the frames at which a change is seen (positions then depend on
- *   when the changes came: live control).
+ *   when the changes came: live control; after a seek, as if the pace had
+ *   held since 0).
  * - walk-speed driven by a GstTimedValueControlSource (interpolation
  *   control sources, trigger sources): the integral of its curve from 0 to
  *   the frame's stream time, exact for step and linear interpolation and
@@ -48,7 +49,8 @@ typedef struct {
 void sg3_pace_init(Sg3Pace *p);
 void sg3_pace_clear(Sg3Pace *p);
 /* Forget the anchor: the next frame's position is as if its pace had held
- * since stream time 0 (start, and seeks). */
+ * since stream time 0 (start, and seeks; the streaming thread must not be
+ * in sg3_pace_at or sg3_pace_commit). */
 void sg3_pace_reset(Sg3Pace *p);
 /* Frame n at stream time ts, with the walk-speed and walk-frames it has
  * (after gst_object_sync_values): its offset and since. Frames rendered

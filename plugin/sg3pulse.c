@@ -3,11 +3,16 @@
 
 #include <string.h>
 
-int sg3_pulse_request(sg3_generator *gen, const Sg3Settings *s,
-                      sg3_request *req, float *ws, float *w_avg, char **error) {
+sg3_status sg3_pulse_request(sg3_generator *gen, const Sg3Settings *s,
+                             sg3_request *req, float *ws, float *w_avg,
+                             char **error) {
+  /* along the direction file's direction, if there is one */
+  double kd = s->pulse * s->pulse_direction;
+  if (req->direction && kd != 0)
+    req->direction_strength += kd;
   double k = s->pulse * s->pulse_psi;
   if (k == 0)
-    return 0;
+    return SG3_OK;
   const sg3_model *model = sg3_generator_get_model(gen);
   sg3_model_info info;
   sg3_model_get_info(model, &info);
@@ -18,18 +23,20 @@ int sg3_pulse_request(sg3_generator *gen, const Sg3Settings *s,
     bare.source = SG3_LATENT_WALK;
     bare.walk = req->walk;
     bare.walk_position = req->walk_position;
-    if (sg3_request_ws(gen, &bare, ws, error) != SG3_OK)
-      return -1;
+    sg3_status st = sg3_request_ws(gen, &bare, ws, error);
+    if (st != SG3_OK)
+      return st;
   } else if (req->source == SG3_LATENT_WS && req->ws) {
     for (int r = 0; r < info.num_ws; r++)
       memcpy(ws + (size_t)r * info.w_dim,
              req->ws + (req->ws_rows == 1 ? 0 : (size_t)r * info.w_dim),
              sizeof(float) * info.w_dim);
   } else {
-    return 0; /* (the renderer only asks for cached latents) */
+    return SG3_OK; /* (the renderer only asks for cached latents) */
   }
-  if (sg3_model_get_w_avg(model, req->class_index, w_avg, error) != SG3_OK)
-    return -1;
+  sg3_status st = sg3_model_get_w_avg(model, req->class_index, w_avg, error);
+  if (st != SG3_OK)
+    return st;
   float f = (float)(1.0 + k);
   for (int r = 0; r < info.num_ws; r++) {
     float *row = ws + (size_t)r * info.w_dim;
@@ -39,8 +46,5 @@ int sg3_pulse_request(sg3_generator *gen, const Sg3Settings *s,
   req->source = SG3_LATENT_WS;
   req->ws = ws;
   req->ws_rows = info.num_ws;
-  /* After the merge with the latents branch (directions), also:
-   *   if (req->direction)
-   *     req->direction_strength += s->pulse * s->pulse_direction; */
-  return 0;
+  return SG3_OK;
 }

@@ -38,9 +38,11 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C build-asan --print-errorlogs --num-processes 2 --no-suite slow
 
-# A bounded libFuzzer run of each model-file reader (clang), seeded with the
-# test files; crashes fail the run.
-step "fuzz the pickle and safetensors readers (${SG3_FUZZ_SECONDS:-60} s each)"
+# A bounded libFuzzer run of each model-file reader, of the init_kwargs
+# JSON path and of the latent-file reader (clang), seeded with the test
+# files and generated hostile inputs; one line per harness, crashes fail the
+# run. `fuzz/run.sh 600` is the long run.
+step "fuzz the pickle, safetensors, init_kwargs and npy/npz readers (${SG3_FUZZ_SECONDS:-60} s each)"
 fuzz/run.sh "${SG3_FUZZ_SECONDS:-60}"
 
 # One closing line over every meson test run above (fuzzing failures have

@@ -11,7 +11,8 @@
 
 #include "error.h"
 #include "io/pickle_json.h"
-#include "io/pickle_vm.h"
+#include "io/pickle_torch.h"
+#include "io/pickle_xl.h"
 #include "io/tensors.h"
 
 #define MAX_MODULE_DEPTH 32
@@ -22,6 +23,9 @@
 #define MAX_DICT_ITEMS 4096 /* duplicate-key checks are O(n^2) */
 
 #define SG3_CLASS "training.networks_stylegan3.Generator"
+#define SG3_XL_CLASS "training.networks_stylegan3_resetting.Generator"
+#define SG3_XL_SUPERRES_CLASS                                                  \
+  "training.networks_stylegan3_resetting.SuperresGenerator"
 
 typedef struct {
   pk_vm *vm;
@@ -36,7 +40,8 @@ typedef struct {
 static int spend(walker *w, size_t n) {
   w->work += n;
   if (w->work > MAX_WALK_WORK)
-    return sg3_set_error(w->error, "G_ema's module tree is too large");
+    return sg3_fail(w->error, SG3_ERR_TOO_LARGE,
+                    "G_ema's module tree is too large");
   return 0;
 }
 
@@ -47,8 +52,8 @@ static size_t entries(const pk_obj *o) {
     return o->u.seq.n / 2;
   if (o->type == PK_SET || o->type == PK_FROZENSET)
     return o->u.seq.n;
-  if (o->type == PK_PERSISTENT)
-    return entries(o->u.inst.args);
+  if (pk_torch_persistent(o))
+    return entries(pk_torch_persistent(o));
   return 0;
 }
 
@@ -64,8 +69,8 @@ typedef struct {
 
 static int as_module(const pk_obj *o, module_view *m) {
   memset(m, 0, sizeof *m);
-  if (o->type == PK_PERSISTENT) {
-    const pk_obj *meta = o->u.inst.args;
+  const pk_obj *meta = pk_torch_persistent(o);
+  if (meta) {
     const pk_obj *cls = pk_dict_get(meta, "class_name");
     const pk_obj *state = pk_dict_get(meta, "state");
     const pk_obj *type = pk_dict_get(meta, "type");
@@ -106,7 +111,9 @@ static int src_contains(const pk_obj *src, const char *needle) {
  * known from the source it carries, or, when that is a placeholder, from the
  * layers: StyleGAN3 synthesis starts with a SynthesisInput, StyleGAN2 (and
  * StyleGAN2-ADA) with SynthesisBlock 'b4'. */
-static const char *generator_flavour(const module_view *g) {
+static const char *generator_flavour(const pk_obj *o, const module_view *g) {
+  if (sg3_pickle_is_xl(o))
+    return "stylegan-xl";
   const pk_obj *syn = submodule(g, "synthesis");
   module_view s;
   if (syn && as_module(syn, &s) == 0) {
@@ -122,7 +129,10 @@ static const char *generator_flavour(const module_view *g) {
   return NULL;
 }
 
-static int check_generator(const pk_obj *g, module_view *m, char **error) {
+/* The family of G_ema ("stylegan3" or "stylegan-xl") in *family, or an
+ * error saying what it is. */
+static int check_generator(const pk_obj *g, module_view *m, const char **family,
+                           char **error) {
   if (as_module(g, m)) {
     char a[PK_SHOW_SIZE], b[PK_SHOW_SIZE];
     if (g->type == PK_INSTANCE && g->u.inst.cls &&
@@ -132,21 +142,28 @@ static int check_generator(const pk_obj *g, module_view *m, char **error) {
                            pk_show(g->u.inst.cls->u.global.module, a, sizeof a),
                            pk_show(g->u.inst.cls->u.global.name, b, sizeof b));
     return sg3_fail(error, SG3_ERR_UNSUPPORTED,
-                    "G_ema is a %s, not a network; only StyleGAN3 "
-                    "generators (" SG3_CLASS ") are supported",
+                    "G_ema is a %s, not a network; only StyleGAN3 and "
+                    "StyleGAN-XL generators are supported",
                     pk_type_name(g));
   }
   char found[300], a[PK_SHOW_SIZE], b[PK_SHOW_SIZE];
   if (m->module.n) { /* a plain pickled class: its full name is known */
     snprintf(found, sizeof found, "%s.%s", pk_show(m->module, a, sizeof a),
              pk_show(m->name, b, sizeof b));
-    if (strcmp(found, SG3_CLASS) == 0)
+    *family = strcmp(found, SG3_CLASS) ? "stylegan-xl" : "stylegan3";
+    if (strcmp(found, SG3_CLASS) == 0 || strcmp(found, SG3_XL_CLASS) == 0 ||
+        strcmp(found, SG3_XL_SUPERRES_CLASS) == 0)
       return 0;
   } else {
-    const char *flavour =
-        pk_slice_eq(m->name, "Generator") ? generator_flavour(m) : NULL;
-    if (flavour && strcmp(flavour, "stylegan3") == 0)
+    const char *flavour = pk_slice_eq(m->name, "Generator") ||
+                                  pk_slice_eq(m->name, "SuperresGenerator")
+                              ? generator_flavour(g, m)
+                              : NULL;
+    if (flavour && (strcmp(flavour, "stylegan3") == 0 ||
+                    strcmp(flavour, "stylegan-xl") == 0)) {
+      *family = flavour;
       return 0;
+    }
     if (flavour)
       snprintf(found, sizeof found, "training.networks_%s.Generator", flavour);
     else
@@ -155,68 +172,42 @@ static int check_generator(const pk_obj *g, module_view *m, char **error) {
                pk_show(m->name, b, sizeof b));
   }
   return sg3_fail(error, SG3_ERR_UNSUPPORTED,
-                  "G_ema is a %s; only StyleGAN3 generators "
-                  "(" SG3_CLASS ") are supported",
+                  "G_ema is a %s; only StyleGAN3 and StyleGAN-XL generators "
+                  "(" SG3_CLASS ", " SG3_XL_CLASS
+                  ", SuperresGenerator) are supported",
                   found);
 }
 
 /* ---- tensors ---- */
 
-static int read_f32(const uint8_t *p, pk_dtype_kind kind, float *out) {
-  uint32_t bits;
-  switch (kind) {
-  case PK_DT_F32:
-    bits = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-    memcpy(out, &bits, 4);
-    return 0;
-  case PK_DT_F16:
-    *out = sg3_half_to_float((uint16_t)(p[0] | p[1] << 8));
-    return 0;
-  case PK_DT_BF16:
-    bits = (uint32_t)(p[0] | p[1] << 8) << 16;
-    memcpy(out, &bits, 4);
-    return 0;
-  case PK_DT_F64: {
-    uint64_t u = 0;
-    for (int i = 7; i >= 0; i--)
-      u = u << 8 | p[i];
-    double d;
-    memcpy(&d, &u, 8);
-    *out = (float)d;
-    return 0;
-  }
-  default:
-    return -1;
-  }
-}
-
 /* Copies a strided view of a storage out as contiguous float32. The view was
  * checked against the storage when the tensor was rebuilt. */
 static int add_tensor(walker *w, const char *name, const pk_tensor *t) {
-  const pk_storage *s = t->storage->u.storage;
+  const pk_storage *s = pk_torch_storage(t->storage);
   char shown[PK_SHOW_SIZE];
   if (t->ndim > SG3_MAX_DIMS)
     return sg3_set_error(w->error, "tensor '%s' has %d dimensions (at most %d)",
                          name, t->ndim, SG3_MAX_DIMS);
-  if (s->kind != PK_DT_F32 && s->kind != PK_DT_F16 && s->kind != PK_DT_BF16 &&
-      s->kind != PK_DT_F64)
-    return sg3_set_error(w->error,
-                         "tensor '%s' is stored as torch.%s; only float32, "
-                         "float16, bfloat16 and float64 are supported",
-                         name, pk_show(s->type_name, shown, sizeof shown));
+  if (!sg3_dtype_is_float(s->dtype))
+    return sg3_fail(w->error, SG3_ERR_UNSUPPORTED,
+                    "tensor '%s' is stored as torch.%s; only float32, "
+                    "float16, bfloat16 and float64 are supported",
+                    name, pk_show(s->type_name, shown, sizeof shown));
   if (w->set->n >= MAX_TENSORS)
-    return sg3_set_error(w->error, "G_ema has more than %d tensors",
-                         MAX_TENSORS);
+    return sg3_fail(w->error, SG3_ERR_TOO_LARGE,
+                    "G_ema has more than %d tensors", MAX_TENSORS);
   int ok;
   size_t numel = sg3_shape_numel(t->ndim, t->size, &ok);
   if (!ok || numel > (w->max_out_bytes - w->out_bytes) / sizeof(float))
-    return sg3_set_error(
-        w->error, "tensor '%s' is too large for the size of the file", name);
+    return sg3_fail(w->error, SG3_ERR_TOO_LARGE,
+                    "tensor '%s' is too large for the size of the file", name);
   w->out_bytes += (uint64_t)numel * sizeof(float);
   float *data = malloc(numel ? numel * sizeof(float) : sizeof(float));
-  if (!data)
-    return sg3_set_error(w->error, "out of memory for tensor '%s'", name);
+  if (!data) {
+    char what[MAX_NAME + 16];
+    snprintf(what, sizeof what, "tensor '%s'", name);
+    return sg3_oom(w->error, what);
+  }
   /* Pad to 4 dimensions (size 1) and walk them in C order. */
   int64_t size[SG3_MAX_DIMS], stride[SG3_MAX_DIMS];
   int pad = SG3_MAX_DIMS - t->ndim;
@@ -224,15 +215,35 @@ static int add_tensor(walker *w, const char *name, const pk_tensor *t) {
     size[i] = i < pad ? 1 : t->size[i - pad];
     stride[i] = i < pad ? 0 : t->stride[i - pad];
   }
-  size_t k = 0, es = s->elem_size;
+  /* The bytes the view covers: read them now (they may not have been), let
+   * them go afterwards. */
+  size_t es = s->elem_size, first = (size_t)t->offset, last = first;
+  for (int i = 0; i < SG3_MAX_DIMS && numel; i++)
+    last += (size_t)(size[i] - 1) * (size_t)stride[i];
+  const uint8_t *lo = s->data + first * es;
+  size_t span = numel ? (last - first + 1) * es : 0;
+  if (pk_need(w->vm, lo, span)) {
+    free(data);
+    return -1;
+  }
+  size_t k = 0;
   for (int64_t a = 0; a < size[0] && numel; a++)
     for (int64_t b = 0; b < size[1]; b++)
-      for (int64_t c = 0; c < size[2]; c++)
-        for (int64_t d = 0; d < size[3]; d++) {
-          uint64_t idx = (uint64_t)(t->offset + a * stride[0] + b * stride[1] +
-                                    c * stride[2] + d * stride[3]);
-          read_f32(s->data + idx * es, s->kind, &data[k++]);
+      for (int64_t c = 0; c < size[2]; c++) {
+        uint64_t idx = (uint64_t)(t->offset + a * stride[0] + b * stride[1] +
+                                  c * stride[2]);
+        if (stride[3] == 1) { /* a contiguous row */
+          sg3_dtype_to_f32(s->dtype, s->data + idx * es, (size_t)size[3],
+                           &data[k]);
+          k += (size_t)size[3];
+          continue;
         }
+        for (int64_t d = 0; d < size[3]; d++)
+          sg3_dtype_to_f32(s->dtype,
+                           s->data + (idx + (uint64_t)(d * stride[3])) * es, 1,
+                           &data[k++]);
+      }
+  pk_release(w->vm, lo, span);
   return sg3_tensor_set_add(w->set, name, t->ndim, t->size, data, w->error);
 }
 
@@ -309,10 +320,11 @@ static int join(walker *w, char *dst, const char *prefix, pk_slice key) {
 static int walk(walker *w, const module_view *m, const char *prefix,
                 int depth) {
   if (depth > MAX_MODULE_DEPTH)
-    return sg3_set_error(w->error, "modules nested more than %d deep",
-                         MAX_MODULE_DEPTH);
+    return sg3_fail(w->error, SG3_ERR_TOO_LARGE,
+                    "modules nested more than %d deep", MAX_MODULE_DEPTH);
   if (++w->visits > MAX_MODULE_VISITS)
-    return sg3_set_error(w->error, "more than %d modules", MAX_MODULE_VISITS);
+    return sg3_fail(w->error, SG3_ERR_TOO_LARGE, "more than %d modules",
+                    MAX_MODULE_VISITS);
   /* Four lookups in the state below. */
   if (spend(w, 4 * entries(m->state)))
     return -1;
@@ -320,7 +332,7 @@ static int walk(walker *w, const module_view *m, const char *prefix,
   const pk_obj *skip = pk_dict_get(m->state, "_non_persistent_buffers_set");
   char *name = malloc(MAX_NAME);
   if (!name)
-    return sg3_set_error(w->error, "out of memory");
+    return sg3_oom(w->error, NULL);
   int rc = -1;
   for (int kind = 0; kind < 2; kind++) {
     const pk_obj *d;
@@ -339,12 +351,13 @@ static int walk(walker *w, const module_view *m, const char *prefix,
         continue;
       if (join(w, name, prefix, k->u.s))
         goto out;
-      if (v->type != PK_TENSOR) {
+      const pk_tensor *t = pk_torch_tensor(v);
+      if (!t) {
         sg3_set_error(w->error, "'%s' is a %s, not a tensor", name,
                       pk_type_name(v));
         goto out;
       }
-      if (add_tensor(w, name, v->u.tensor))
+      if (add_tensor(w, name, t))
         goto out;
     }
   }
@@ -404,7 +417,7 @@ static char *init_kwargs_json(pk_vm *vm, const module_view *m, char **error) {
     nargs = args->u.seq.n;
   }
   if (!nargs)
-    return pk_to_json(kw, error);
+    return pk_to_json(vm, kw, error);
   if (nargs > sizeof params / sizeof *params) {
     sg3_set_error(error, "G_ema has %zu positional init arguments", nargs);
     return NULL;
@@ -429,13 +442,13 @@ static char *init_kwargs_json(pk_vm *vm, const module_view *m, char **error) {
   for (size_t i = 0; i < kw->u.seq.n; i++)
     if (pk_seq_push(vm, all, kw->u.seq.v[i]))
       return NULL;
-  return pk_to_json(all, error);
+  return pk_to_json(vm, all, error);
 }
 
 /* ---- top level ---- */
 
 static int find_g_ema(const pk_obj *root, const pk_obj **g, char **error) {
-  if (root->type == PK_PERSISTENT || root->type == PK_INSTANCE) {
+  if (pk_torch_persistent(root) || root->type == PK_INSTANCE) {
     *g = root; /* a bare network pickled on its own */
     return 0;
   }
@@ -448,9 +461,9 @@ static int find_g_ema(const pk_obj *root, const pk_obj **g, char **error) {
                     "pickle; only StyleGAN3 PyTorch pickles are "
                     "supported");
   if (root->type != PK_DICT)
-    return sg3_set_error(error,
-                         "the pickle holds a %s, not a dict with 'G_ema'",
-                         pk_type_name(root));
+    return sg3_fail(error, SG3_ERR_UNSUPPORTED,
+                    "the pickle holds a %s, not a dict with 'G_ema'",
+                    pk_type_name(root));
   if ((*g = pk_dict_get(root, "G_ema")))
     return 0;
   GString *keys = g_string_new(NULL);
@@ -461,8 +474,9 @@ static int find_g_ema(const pk_obj *root, const pk_obj **g, char **error) {
       g_string_append_printf(keys, "%s'%s'", keys->len ? ", " : "",
                              pk_show(k->u.s, shown, sizeof shown));
   }
-  sg3_set_error(error, "the pickle has no 'G_ema' (its keys: %s)",
-                keys->len ? keys->str : "none that are strings");
+  sg3_fail(error, SG3_ERR_UNSUPPORTED,
+           "the pickle has no 'G_ema' (its keys: %s)",
+           keys->len ? keys->str : "none that are strings");
   g_string_free(keys, TRUE);
   return -1;
 }
@@ -470,19 +484,24 @@ static int find_g_ema(const pk_obj *root, const pk_obj **g, char **error) {
 static int extract(pk_vm *vm, const pk_obj *root, size_t file_size,
                    sg3_tensor_set *set, char **error) {
   const pk_obj *g = NULL;
+  const char *family = "stylegan3";
   module_view m;
-  if (find_g_ema(root, &g, error) || check_generator(g, &m, error))
+  if (find_g_ema(root, &g, error) || check_generator(g, &m, &family, error))
     return -1;
   if (!(set->init_kwargs = init_kwargs_json(vm, &m, error)))
     return -1;
-  if (!(set->family = strdup("stylegan3")))
+  if (!(set->family = strdup(family)))
     return sg3_oom(error, NULL);
+  /* StyleGAN-XL: the schedule is in the objects, not in init_kwargs. */
+  if (!strcmp(family, "stylegan-xl") &&
+      !(set->schedule = sg3_pickle_xl_schedule(g, error)))
+    return -1;
   /* A legitimate file stores every G_ema element; float16 doubles, and
    * stride-0 views may add a little. Anything beyond is a hostile file. */
   walker w = {.vm = vm,
               .set = set,
               .error = error,
-              .max_out_bytes = 4 * (uint64_t)file_size + (64u << 20)};
+              .max_out_bytes = sg3_tensor_output_limit(file_size)};
   if (walk(&w, &m, "", 0))
     return -1;
   if (!set->n)
@@ -490,29 +509,36 @@ static int extract(pk_vm *vm, const pk_obj *root, size_t file_size,
   return 0;
 }
 
-int sg3_pickle_read(const uint8_t *data, size_t size, const char *name,
-                    sg3_tensor_set *out, char **error) {
+int sg3_pickle_read_source(const sg3_source *src, const char *name,
+                           sg3_tensor_set *out, char **error) {
+  const uint8_t *data = src->data;
+  size_t size = src->size;
   if (!name)
     name = "pickle";
   if (!data || size == 0)
-    return sg3_set_error(error, "%s: the file is empty", name);
+    return sg3_fail(error, SG3_ERR_FORMAT, "%s: the file is empty", name);
+  if (sg3_need(src, data, size < 4 ? size : 4, error)) {
+    sg3_prefix_error(error, "%s", name);
+    return -1;
+  }
   if (size >= 4 && memcmp(data, "PK\3\4", 4) == 0)
-    return sg3_set_error(error,
-                         "%s: this is a zip archive (a torch.save file?), not "
-                         "a network pickle",
-                         name);
+    return sg3_fail(error, SG3_ERR_UNSUPPORTED,
+                    "%s: this is a zip archive (a torch.save file?), not "
+                    "a network pickle",
+                    name);
   if (data[0] != 0x80)
-    return sg3_set_error(error,
-                         "%s: not a network pickle (no pickle protocol 2-5 "
-                         "header)",
-                         name);
+    return sg3_fail(error, SG3_ERR_FORMAT,
+                    "%s: not a network pickle (no pickle protocol 2-5 "
+                    "header)",
+                    name);
   pk_heap heap;
   pk_vm vm;
+  pk_torch_state torch = {0};
   pk_obj *root = NULL;
   sg3_tensor_set set;
   sg3_tensor_set_init(&set);
-  pk_heap_init(&heap, data, size);
-  pk_vm_init(&vm, &heap, data, size, error);
+  pk_heap_init(&heap, src);
+  pk_vm_init(&vm, &heap, &pk_torch_hooks, &torch, data, size, error);
   int rc = pk_vm_run(&vm, &root);
   if (rc == 0)
     rc = extract(&vm, root, size, &set, error);
@@ -524,7 +550,7 @@ int sg3_pickle_read(const uint8_t *data, size_t size, const char *name,
     return -1;
   }
   /* Hand over: into an empty set directly, else tensor by tensor. */
-  if (!out->n && !out->items && !out->init_kwargs) {
+  if (!out->n && !out->items && !out->init_kwargs && !out->family) {
     *out = set;
     return 0;
   }
@@ -544,6 +570,16 @@ int sg3_pickle_read(const uint8_t *data, size_t size, const char *name,
   free(out->family);
   out->family = set.family;
   set.family = NULL;
+  free(out->schedule);
+  out->schedule = set.schedule;
+  set.schedule = NULL;
   sg3_tensor_set_clear(&set);
   return 0;
+}
+
+int sg3_pickle_read(const uint8_t *data, size_t size, const char *name,
+                    sg3_tensor_set *out, char **error) {
+  sg3_source src;
+  sg3_source_memory(&src, data, size, name);
+  return sg3_pickle_read_source(&src, name, out, error);
 }

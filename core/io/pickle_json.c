@@ -16,6 +16,7 @@
 
 typedef struct {
   GString *s;
+  pk_vm *vm;
   char **error;
   uint64_t work; /* a shared dict or list may be reached many times */
 } json_out;
@@ -23,14 +24,14 @@ typedef struct {
 static int spend(json_out *j, uint64_t n) {
   j->work += n;
   if (j->work > JSON_MAX_WORK)
-    return sg3_set_error(j->error, "init_kwargs: too large");
+    return sg3_fail(j->error, SG3_ERR_TOO_LARGE, "init_kwargs: too large");
   return 0;
 }
 
 static int too_long(json_out *j) {
   if (j->s->len > JSON_MAX_LEN)
-    return sg3_set_error(j->error, "init_kwargs: more than %u bytes of JSON",
-                         JSON_MAX_LEN);
+    return sg3_fail(j->error, SG3_ERR_TOO_LARGE,
+                    "init_kwargs: more than %u bytes of JSON", JSON_MAX_LEN);
   return 0;
 }
 
@@ -55,10 +56,8 @@ static int put_string(json_out *j, pk_slice s, const char *what) {
  * or exponent so that it stays a float. */
 static int put_float(json_out *j, double f, const char *what) {
   if (!isfinite(f))
-    return sg3_set_error(j->error,
-                         "init_kwargs: %s is %g, which JSON cannot "
-                         "hold",
-                         what, f);
+    return sg3_fail(j->error, SG3_ERR_UNSUPPORTED,
+                    "init_kwargs: %s is %g, which JSON cannot hold", what, f);
   char buf[40];
   for (int prec = 15; prec <= 17; prec++) {
     snprintf(buf, sizeof buf, "%.*g", prec, f);
@@ -75,32 +74,36 @@ static int put_value(json_out *j, const pk_obj *o, const char *what, int depth);
 
 static int put_element(json_out *j, const pk_ndarray *a, size_t idx,
                        const char *what, int depth) {
-  const pk_dtype *d = a->dtype->u.dtype;
+  const pk_dtype *d = pk_torch_dtype(a->dtype);
   if (d->is_object)
-    return put_value(j, a->data->u.seq.v[idx], what, depth + 1);
+    return put_value(j, a->data->u.seq.v[idx], what, depth);
   int64_t i = 0;
   double f = 0;
-  int r = pk_read_element(a->data->u.s.p + idx * d->elem_size, d->kind,
-                          d->elem_size, d->big_endian, &i, &f);
+  int r = sg3_dtype_read_number(d->dtype, a->data->u.s.p + idx * d->elem_size,
+                                d->big_endian, &i, &f);
   char shown[PK_SHOW_SIZE];
   if (r < 0)
-    return sg3_set_error(j->error,
-                         "init_kwargs: %s is a numpy array of dtype %s", what,
-                         pk_show(d->str, shown, sizeof shown));
+    return sg3_fail(j->error, SG3_ERR_UNSUPPORTED,
+                    "init_kwargs: %s is a numpy array of dtype %s", what,
+                    pk_show(d->str, shown, sizeof shown));
   if (r == 0)
     return put_float(j, f, what);
-  if (d->kind == PK_DT_BOOL)
+  if (d->dtype == SG3_DT_BOOL)
     g_string_append(j->s, i ? "true" : "false");
   else
     g_string_append_printf(j->s, "%lld", (long long)i);
   return 0;
 }
 
-/* Nested lists, as ndarray.tolist() gives. */
+/* Nested lists, as ndarray.tolist() gives; each dimension is a level of
+ * nesting. */
 static int put_array_dim(json_out *j, const pk_ndarray *a, int dim, size_t base,
                          const char *what, int depth) {
   if (dim == a->ndim)
     return put_element(j, a, base, what, depth);
+  if (depth >= JSON_MAX_DEPTH)
+    return sg3_fail(j->error, SG3_ERR_TOO_LARGE,
+                    "init_kwargs: %s is nested too deeply", what);
   /* Flat index of element (i0, i1, ...): C or Fortran order. */
   size_t step = 1;
   if (a->fortran)
@@ -113,7 +116,8 @@ static int put_array_dim(json_out *j, const pk_ndarray *a, int dim, size_t base,
   for (int64_t i = 0; i < a->shape[dim]; i++) {
     if (i)
       g_string_append(j->s, ", ");
-    if (put_array_dim(j, a, dim + 1, base + (size_t)i * step, what, depth) ||
+    if (put_array_dim(j, a, dim + 1, base + (size_t)i * step, what,
+                      depth + 1) ||
         too_long(j))
       return -1;
   }
@@ -129,10 +133,12 @@ static int put_ndarray(json_out *j, const pk_ndarray *a, const char *what,
                          "object",
                          what);
   if (a->numel > JSON_MAX_ARRAY)
-    return sg3_set_error(j->error,
-                         "init_kwargs: %s is a numpy array of %zu "
-                         "elements",
-                         what, a->numel);
+    return sg3_fail(j->error, SG3_ERR_TOO_LARGE,
+                    "init_kwargs: %s is a numpy array of %zu elements", what,
+                    a->numel);
+  if (a->data->type == PK_BYTES &&
+      pk_need(j->vm, a->data->u.s.p, a->data->u.s.n))
+    return -1;
   return put_array_dim(j, a, 0, 0, what, depth);
 }
 
@@ -167,12 +173,13 @@ static char *key_text(const pk_obj *k) {
 static int put_dict(json_out *j, const pk_obj *d, const char *what, int depth) {
   size_t n = d->u.seq.n / 2;
   if (n > JSON_MAX_ITEMS)
-    return sg3_set_error(j->error, "init_kwargs: %s has %zu entries", what, n);
+    return sg3_fail(j->error, SG3_ERR_TOO_LARGE,
+                    "init_kwargs: %s has %zu entries", what, n);
   if (spend(j, (uint64_t)n * n))
     return -1;
   char **keys = calloc(n ? n : 1, sizeof *keys);
   if (!keys)
-    return sg3_set_error(j->error, "out of memory");
+    return sg3_oom(j->error, NULL);
   int rc = -1, first = 1;
   for (size_t i = 0; i < n; i++) {
     const pk_obj *k = d->u.seq.v[2 * i];
@@ -225,8 +232,8 @@ out:
 static int put_value(json_out *j, const pk_obj *o, const char *what,
                      int depth) {
   if (depth >= JSON_MAX_DEPTH)
-    return sg3_set_error(j->error, "init_kwargs: %s is nested too deeply",
-                         what);
+    return sg3_fail(j->error, SG3_ERR_TOO_LARGE,
+                    "init_kwargs: %s is nested too deeply", what);
   if (too_long(j) || spend(j, 1))
     return -1;
   switch (o->type) {
@@ -258,25 +265,29 @@ static int put_value(json_out *j, const pk_obj *o, const char *what,
     return 0;
   case PK_DICT:
     return put_dict(j, o, what, depth);
-  case PK_NDARRAY:
-    return put_ndarray(j, o->u.nd, what, depth);
+  case PK_EXT:
+    if (pk_torch_ndarray(o))
+      return put_ndarray(j, pk_torch_ndarray(o), what, depth);
+    return sg3_fail(j->error, SG3_ERR_UNSUPPORTED, "init_kwargs: %s is a %s",
+                    what, pk_type_name(o));
   case PK_INSTANCE:
     if (o->u.inst.cls && o->u.inst.cls->type == PK_GLOBAL) {
       const pk_obj *c = o->u.inst.cls;
       char m[PK_SHOW_SIZE], n[PK_SHOW_SIZE];
-      return sg3_set_error(j->error, "init_kwargs: %s is a %s.%s object", what,
-                           pk_show(c->u.global.module, m, sizeof m),
-                           pk_show(c->u.global.name, n, sizeof n));
+      return sg3_fail(j->error, SG3_ERR_UNSUPPORTED,
+                      "init_kwargs: %s is a %s.%s object", what,
+                      pk_show(c->u.global.module, m, sizeof m),
+                      pk_show(c->u.global.name, n, sizeof n));
     }
     /* fall through */
   default:
-    return sg3_set_error(j->error, "init_kwargs: %s is a %s", what,
-                         pk_type_name(o));
+    return sg3_fail(j->error, SG3_ERR_UNSUPPORTED, "init_kwargs: %s is a %s",
+                    what, pk_type_name(o));
   }
 }
 
-char *pk_to_json(const pk_obj *o, char **error) {
-  json_out j = {g_string_new(NULL), error, 0};
+char *pk_to_json(pk_vm *vm, const pk_obj *o, char **error) {
+  json_out j = {g_string_new(NULL), vm, error, 0};
   if (put_value(&j, o, "init_kwargs", 0)) {
     g_string_free(j.s, TRUE);
     return NULL;
@@ -286,7 +297,7 @@ char *pk_to_json(const pk_obj *o, char **error) {
   if (s)
     memcpy(s, j.s->str, j.s->len + 1);
   else
-    sg3_set_error(error, "out of memory");
+    sg3_oom(error, NULL);
   g_string_free(j.s, TRUE);
   return s;
 }

@@ -7,7 +7,45 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/pickle_vm.h"
+#include "io/pickle_torch.h"
+
+/* ---- the objects ---- */
+
+static const pk_ext_type persistent_type = {"persistent object", 1};
+static const pk_ext_type storage_type = {"torch storage", 0};
+static const pk_ext_type tensor_type = {"torch tensor", 0};
+static const pk_ext_type ndarray_type = {"numpy array", 0};
+static const pk_ext_type dtype_type = {"numpy dtype", 0};
+
+pk_storage *pk_torch_storage(const pk_obj *o) {
+  return pk_ext_data(o, &storage_type);
+}
+pk_tensor *pk_torch_tensor(const pk_obj *o) {
+  return pk_ext_data(o, &tensor_type);
+}
+pk_ndarray *pk_torch_ndarray(const pk_obj *o) {
+  return pk_ext_data(o, &ndarray_type);
+}
+pk_dtype *pk_torch_dtype(const pk_obj *o) {
+  return pk_ext_data(o, &dtype_type);
+}
+pk_obj *pk_torch_persistent(const pk_obj *o) {
+  return pk_ext_data(o, &persistent_type);
+}
+
+/* A new object of `type` with `size` zeroed bytes of contents. */
+static pk_obj *new_ext(pk_vm *vm, const pk_ext_type *type, size_t size,
+                       void **data) {
+  pk_obj *o = pk_new_ext(vm, type, NULL);
+  if (!o || !(o->u.ext.data = pk_alloc(vm, size)))
+    return NULL;
+  *data = o->u.ext.data;
+  return o;
+}
+
+static pk_torch_state *state(pk_vm *vm) {
+  return vm->hook_data;
+}
 
 /* ---- argument helpers ---- */
 
@@ -119,74 +157,43 @@ static int make_set(pk_vm *vm, const pk_obj *fn, const pk_obj *args,
 
 /* ---- torch storages: the legacy torch.save stream ---- */
 
-static const struct {
-  const char *name;
-  pk_dtype_kind kind;
-  size_t size;
-} storage_types[] = {
-    {"FloatStorage", PK_DT_F32, 4},
-    {"DoubleStorage", PK_DT_F64, 8},
-    {"HalfStorage", PK_DT_F16, 2},
-    {"BFloat16Storage", PK_DT_BF16, 2},
-    {"LongStorage", PK_DT_INT, 8},
-    {"IntStorage", PK_DT_INT, 4},
-    {"ShortStorage", PK_DT_INT, 2},
-    {"CharStorage", PK_DT_INT, 1},
-    {"ByteStorage", PK_DT_UINT, 1},
-    {"BoolStorage", PK_DT_BOOL, 1},
-    {"UntypedStorage", PK_DT_UINT, 1},
-    {"ComplexHalfStorage", PK_DT_OTHER, 4},
-    {"ComplexFloatStorage", PK_DT_OTHER, 8},
-    {"ComplexDoubleStorage", PK_DT_OTHER, 16},
-    {"QInt8Storage", PK_DT_OTHER, 1},
-    {"QUInt8Storage", PK_DT_OTHER, 1},
-    {"QInt32Storage", PK_DT_OTHER, 4},
-    {"QUInt4x2Storage", PK_DT_OTHER, 1},
-    {"QUInt2x4Storage", PK_DT_OTHER, 1},
-};
-
-#define PK_MAX_STORAGES_PER_STREAM 16
-
 static pk_obj *find_storage(pk_vm *vm, pk_slice key) {
-  for (size_t i = 0; i < vm->nstorages; i++) {
-    pk_storage *s = vm->storages[i]->u.storage;
+  pk_torch_state *st = state(vm);
+  for (size_t i = 0; i < st->nstorages; i++) {
+    pk_storage *s = pk_torch_storage(st->storages[i]);
     if (s->key.n == key.n && memcmp(s->key.p, key.p, key.n) == 0)
-      return vm->storages[i];
+      return st->storages[i];
   }
   return NULL;
 }
 
 static int add_storage(pk_vm *vm, pk_obj *o) {
-  if (vm->nstorages >= PK_MAX_STORAGES_PER_STREAM)
-    return pk_fail(vm, "more than %d storages in one torch.save stream",
-                   PK_MAX_STORAGES_PER_STREAM);
-  pk_obj **v =
-      realloc(vm->storages, (vm->nstorages + 1) * sizeof *vm->storages);
-  if (!v)
-    return pk_fail(vm, "out of memory");
-  vm->storages = v;
-  vm->storages[vm->nstorages++] = o;
+  pk_torch_state *st = state(vm);
+  if (st->nstorages >= PK_MAX_STORAGES_PER_STREAM)
+    return pk_fail_code(vm, SG3_ERR_TOO_LARGE,
+                        "more than %d storages in one torch.save stream",
+                        PK_MAX_STORAGES_PER_STREAM);
+  st->storages[st->nstorages++] = o;
   return 0;
 }
 
-static pk_obj *new_storage(pk_vm *vm, pk_slice type_name, pk_dtype_kind kind,
-                           size_t elem_size, pk_slice key, uint64_t numel) {
-  pk_obj *o = pk_new(vm, PK_STORAGE);
-  pk_storage *s = o ? pk_alloc(vm, sizeof *s) : NULL;
-  if (!s)
+static pk_obj *new_storage(pk_vm *vm, pk_slice type_name, sg3_dtype dtype,
+                           pk_slice key, uint64_t numel) {
+  pk_storage *s;
+  pk_obj *o = new_ext(vm, &storage_type, sizeof *s, (void **)&s);
+  if (!o)
     return NULL;
   s->type_name = type_name;
-  s->kind = kind;
-  s->elem_size = elem_size;
+  s->dtype = dtype;
+  s->elem_size = sg3_dtype_get(dtype)->size;
   s->key = key;
   s->numel = numel;
-  o->u.storage = s;
   return add_storage(vm, o) ? NULL : o;
 }
 
 /* ('storage', torch.XStorage, key, location, numel[, view_metadata]) */
-int pk_persistent_load(pk_vm *vm, pk_obj *pid, pk_obj **out) {
-  if (!vm->inner)
+static int torch_persistent_load(pk_vm *vm, pk_obj *pid, pk_obj **out) {
+  if (!state(vm)->inner)
     return pk_fail(vm, "persistent id outside a torch.save stream");
   if (pid->type != PK_TUPLE || pid->u.seq.n < 5 || pid->u.seq.n > 6 ||
       !pk_is_str(arg(pid, 0), "storage"))
@@ -199,23 +206,20 @@ int pk_persistent_load(pk_vm *vm, pk_obj *pid, pk_obj **out) {
     return pk_fail(vm, "malformed storage persistent id");
   if (numel < 0)
     return pk_fail(vm, "negative storage size");
-  pk_dtype_kind kind = PK_DT_OTHER;
-  size_t elem_size = 0;
-  for (size_t i = 0; i < sizeof storage_types / sizeof *storage_types; i++)
-    if (pk_slice_eq(type->u.global.name, storage_types[i].name)) {
-      kind = storage_types[i].kind;
-      elem_size = storage_types[i].size;
-    }
+  sg3_dtype dtype = sg3_dtype_from_torch((const char *)type->u.global.name.p,
+                                         type->u.global.name.n);
+  size_t elem_size = sg3_dtype_get(dtype)->size;
   char shown[PK_SHOW_SIZE];
   if (!elem_size)
-    return pk_fail(vm, "unknown storage type torch.%s",
-                   pk_show(type->u.global.name, shown, sizeof shown));
+    return pk_fail_code(vm, SG3_ERR_UNSUPPORTED,
+                        "unknown storage type torch.%s",
+                        pk_show(type->u.global.name, shown, sizeof shown));
 
   pk_obj *root = find_storage(vm, key->u.s);
-  if (!root && !(root = new_storage(vm, type->u.global.name, kind, elem_size,
-                                    key->u.s, (uint64_t)numel)))
+  if (!root && !(root = new_storage(vm, type->u.global.name, dtype, key->u.s,
+                                    (uint64_t)numel)))
     return -1;
-  if (root->u.storage->elem_size != elem_size)
+  if (pk_torch_storage(root)->elem_size != elem_size)
     return pk_fail(vm, "storage %s used with two element types",
                    pk_show(key->u.s, shown, sizeof shown));
   pk_obj *view = pid->u.seq.n == 6 ? arg(pid, 5) : NULL;
@@ -234,11 +238,11 @@ int pk_persistent_load(pk_vm *vm, pk_obj *pid, pk_obj **out) {
     return pk_fail(vm, "negative storage view offset or size");
   pk_obj *v = find_storage(vm, arg(view, 0)->u.s);
   if (!v) {
-    if (!(v = new_storage(vm, type->u.global.name, kind, elem_size,
-                          arg(view, 0)->u.s, (uint64_t)size)))
+    if (!(v = new_storage(vm, type->u.global.name, dtype, arg(view, 0)->u.s,
+                          (uint64_t)size)))
       return -1;
-    v->u.storage->view_of = root;
-    v->u.storage->view_offset = (uint64_t)off;
+    pk_torch_storage(v)->view_of = root;
+    pk_torch_storage(v)->view_offset = (uint64_t)off;
   }
   *out = v;
   return 0;
@@ -256,11 +260,13 @@ static int read_storage_data(pk_vm *in, const pk_obj *keys) {
     in->op_pos = in->pos;
     const pk_obj *key = keys->u.seq.v[i];
     pk_obj *o = key->type == PK_STR ? find_storage(in, key->u.s) : NULL;
-    if (!o || o->u.storage->view_of)
+    if (!o || pk_torch_storage(o)->view_of)
       return pk_fail(in, "torch.save data for an unknown storage");
-    pk_storage *s = o->u.storage;
+    pk_storage *s = pk_torch_storage(o);
     if (in->n - in->pos < 8)
       return pk_fail(in, "truncated: storage data");
+    if (pk_need(in, in->p + in->pos, 8))
+      return -1;
     uint64_t count = 0;
     for (int b = 7; b >= 0; b--)
       count = count << 8 | in->p[in->pos + (size_t)b];
@@ -276,11 +282,12 @@ static int read_storage_data(pk_vm *in, const pk_obj *keys) {
     s->data = in->p + in->pos;
     in->pos += (size_t)count * s->elem_size;
   }
-  for (size_t i = 0; i < in->nstorages; i++) {
-    pk_storage *s = in->storages[i]->u.storage;
+  pk_torch_state *st = state(in);
+  for (size_t i = 0; i < st->nstorages; i++) {
+    pk_storage *s = pk_torch_storage(st->storages[i]);
     if (!s->view_of)
       continue;
-    const pk_storage *r = s->view_of->u.storage;
+    const pk_storage *r = pk_torch_storage(s->view_of);
     if (!r->data || s->view_offset > r->numel ||
         s->numel > r->numel - s->view_offset)
       return pk_fail(in, "storage view outside its storage");
@@ -292,16 +299,19 @@ static int read_storage_data(pk_vm *in, const pk_obj *keys) {
 /* torch.storage._load_from_bytes(b): torch.load of a legacy (non-zip)
  * torch.save stream holding one storage. Its data stays in the input. */
 static int load_from_bytes(pk_vm *vm, const pk_obj *bytes, pk_obj **out) {
-  if (vm->inner)
+  if (state(vm)->inner)
     return pk_fail(vm, "nested torch.save stream");
   if (bytes->type != PK_BYTES)
     return pk_fail(vm, "_load_from_bytes of a %s", pk_type_name(bytes));
+  if (pk_need(vm, bytes->u.s.p, bytes->u.s.n < 4 ? bytes->u.s.n : 4))
+    return -1;
   if (bytes->u.s.n >= 4 && memcmp(bytes->u.s.p, "PK\3\4", 4) == 0)
-    return pk_fail(vm, "zip-format torch.save storages are not supported");
+    return pk_fail_code(vm, SG3_ERR_UNSUPPORTED,
+                        "zip-format torch.save storages are not supported");
   pk_vm in;
-  pk_vm_init(&in, vm->heap, bytes->u.s.p, bytes->u.s.n, vm->error);
-  in.inner = 1;
-  in.call_depth = vm->call_depth;
+  pk_torch_state ist = {.inner = 1, .call_depth = state(vm)->call_depth};
+  pk_vm_init(&in, vm->heap, &pk_torch_hooks, &ist, bytes->u.s.p, bytes->u.s.n,
+             vm->error);
   pk_obj *magic, *proto, *info, *obj, *keys;
   int rc = -1;
   if (pk_vm_run(&in, &magic))
@@ -315,20 +325,21 @@ static int load_from_bytes(pk_vm *vm, const pk_obj *bytes, pk_obj **out) {
   if (pk_vm_run(&in, &proto))
     goto out;
   if (proto->type != PK_INT || proto->u.i != 1001) {
-    pk_fail(&in, "unsupported torch.save protocol");
+    pk_fail_code(&in, SG3_ERR_UNSUPPORTED, "unsupported torch.save protocol");
     goto out;
   }
   if (pk_vm_run(&in, &info))
     goto out;
   const pk_obj *le = pk_dict_get(info, "little_endian");
   if (info->type != PK_DICT || (le && !(le->type == PK_BOOL && le->u.i))) {
-    pk_fail(&in, "big-endian torch.save streams are not supported");
+    pk_fail_code(&in, SG3_ERR_UNSUPPORTED,
+                 "big-endian torch.save streams are not supported");
     goto out;
   }
   if (pk_vm_run(&in, &obj) || pk_vm_run(&in, &keys) ||
       read_storage_data(&in, keys))
     goto out;
-  if (obj->type != PK_STORAGE || !obj->u.storage->data) {
+  if (!pk_torch_storage(obj) || !pk_torch_storage(obj)->data) {
     pk_fail(&in, "torch.save stream holds a %s, not a storage",
             pk_type_name(obj));
     goto out;
@@ -347,13 +358,12 @@ out:
  * stride). The view must lie inside the storage. */
 static int rebuild_tensor(pk_vm *vm, const pk_obj *args, pk_obj **out) {
   pk_obj *st = arg(args, 0);
-  if (st->type != PK_STORAGE)
+  if (!pk_torch_storage(st))
     return pk_fail(vm, "tensor storage is a %s", pk_type_name(st));
-  pk_obj *o = pk_new(vm, PK_TENSOR);
-  pk_tensor *t = o ? pk_alloc(vm, sizeof *t) : NULL;
-  if (!t)
+  pk_tensor *t;
+  pk_obj *o = new_ext(vm, &tensor_type, sizeof *t, (void **)&t);
+  if (!o)
     return -1;
-  o->u.tensor = t;
   t->storage = st;
   int nstride;
   if (get_int(vm, arg(args, 1), "tensor offset", &t->offset) ||
@@ -377,10 +387,10 @@ static int rebuild_tensor(pk_vm *vm, const pk_obj *args, pk_obj **out) {
     if (last > limit)
       return pk_fail(vm, "tensor view too large");
   }
-  if (!empty && last >= st->u.storage->numel)
+  if (!empty && last >= pk_torch_storage(st)->numel)
     return pk_fail(vm, "tensor view reaches element %llu of a storage of %llu",
                    (unsigned long long)last,
-                   (unsigned long long)st->u.storage->numel);
+                   (unsigned long long)pk_torch_storage(st)->numel);
   *out = o;
   return 0;
 }
@@ -390,11 +400,10 @@ static int rebuild_tensor(pk_vm *vm, const pk_obj *args, pk_obj **out) {
 static int parse_dtype(pk_vm *vm, const pk_obj *s, pk_obj **out) {
   if (s->type != PK_STR)
     return pk_fail(vm, "numpy.dtype of a %s", pk_type_name(s));
-  pk_obj *o = pk_new(vm, PK_DTYPE);
-  pk_dtype *d = o ? pk_alloc(vm, sizeof *d) : NULL;
-  if (!d)
+  pk_dtype *d;
+  pk_obj *o = new_ext(vm, &dtype_type, sizeof *d, (void **)&d);
+  if (!o)
     return -1;
-  o->u.dtype = d;
   d->str = s->u.s;
   const uint8_t *p = s->u.s.p, *end = p + s->u.s.n;
   if (p < end && (*p == '<' || *p == '>' || *p == '|' || *p == '=')) {
@@ -406,20 +415,8 @@ static int parse_dtype(pk_vm *vm, const pk_obj *s, pk_obj **out) {
   while (p < end && *p >= '0' && *p <= '9' && size < 1000000)
     size = size * 10 + (size_t)(*p++ - '0');
   d->elem_size = size;
-  d->kind = PK_DT_OTHER;
-  if (kind == 'f' && size == 2)
-    d->kind = PK_DT_F16;
-  else if (kind == 'f' && size == 4)
-    d->kind = PK_DT_F32;
-  else if (kind == 'f' && size == 8)
-    d->kind = PK_DT_F64;
-  else if (kind == 'i' && size >= 1 && size <= 8 && !(size & (size - 1)))
-    d->kind = PK_DT_INT;
-  else if (kind == 'u' && size >= 1 && size <= 8 && !(size & (size - 1)))
-    d->kind = PK_DT_UINT;
-  else if (kind == 'b' && size == 1)
-    d->kind = PK_DT_BOOL;
-  else if (kind == 'O')
+  d->dtype = sg3_dtype_from_numpy(kind, size);
+  if (kind == 'O')
     d->is_object = 1;
   *out = o;
   return 0;
@@ -438,17 +435,17 @@ static int build_dtype(pk_vm *vm, pk_dtype *d, const pk_obj *state) {
 
 static int set_array(pk_vm *vm, pk_ndarray *a, const pk_obj *shape,
                      pk_obj *dtype, pk_obj *data, int fortran) {
-  if (dtype->type != PK_DTYPE)
+  const pk_dtype *d = pk_torch_dtype(dtype);
+  if (!d)
     return pk_fail(vm, "numpy array dtype is a %s", pk_type_name(dtype));
   if (get_dims(vm, shape, "numpy array shape", &a->ndim, a->shape))
     return -1;
   size_t numel = 1;
   for (int i = 0; i < a->ndim; i++) {
     if (a->shape[i] && numel > (SIZE_MAX / 16) / (uint64_t)a->shape[i])
-      return pk_fail(vm, "numpy array too large");
+      return pk_fail_code(vm, SG3_ERR_TOO_LARGE, "numpy array too large");
     numel *= (size_t)a->shape[i];
   }
-  const pk_dtype *d = dtype->u.dtype;
   if (d->is_object) {
     if (data->type != PK_LIST || data->u.seq.n != numel)
       return pk_fail(vm, "numpy object array data does not match its shape");
@@ -465,12 +462,8 @@ static int set_array(pk_vm *vm, pk_ndarray *a, const pk_obj *shape,
 }
 
 static pk_obj *new_ndarray(pk_vm *vm) {
-  pk_obj *o = pk_new(vm, PK_NDARRAY);
-  pk_ndarray *a = o ? pk_alloc(vm, sizeof *a) : NULL;
-  if (!a)
-    return NULL;
-  o->u.nd = a;
-  return o;
+  void *a;
+  return new_ext(vm, &ndarray_type, sizeof(pk_ndarray), &a);
 }
 
 /* ndarray.__setstate__((version,) shape, dtype, is_fortran, rawdata) */
@@ -489,9 +482,9 @@ static int numpy_scalar(pk_vm *vm, const pk_obj *fn, const pk_obj *args,
   if (want_args(vm, fn, args, 1, 2))
     return -1;
   const pk_obj *dt = arg(args, 0);
-  if (dt->type != PK_DTYPE)
+  const pk_dtype *d = pk_torch_dtype(dt);
+  if (!d)
     return pk_fail(vm, "numpy scalar dtype is a %s", pk_type_name(dt));
-  const pk_dtype *d = dt->u.dtype;
   if (d->is_object && nargs(args) == 2) {
     *out = arg(args, 1);
     return 0;
@@ -501,8 +494,9 @@ static int numpy_scalar(pk_vm *vm, const pk_obj *fn, const pk_obj *args,
     return pk_fail(vm, "numpy scalar data does not match its dtype");
   int64_t i = 0;
   double f = 0;
-  int r = pk_read_element(data->u.s.p, d->kind, d->elem_size, d->big_endian, &i,
-                          &f);
+  if (pk_need(vm, data->u.s.p, data->u.s.n))
+    return -1;
+  int r = sg3_dtype_read_number(d->dtype, data->u.s.p, d->big_endian, &i, &f);
   pk_obj *o;
   if (r < 0) { /* complex, strings...: keep it opaque */
     if (!(o = pk_new(vm, PK_INSTANCE)))
@@ -514,7 +508,7 @@ static int numpy_scalar(pk_vm *vm, const pk_obj *fn, const pk_obj *args,
       return -1;
     o->u.f = f;
   } else {
-    if (!(o = pk_new(vm, d->kind == PK_DT_BOOL ? PK_BOOL : PK_INT)))
+    if (!(o = pk_new(vm, d->dtype == SG3_DT_BOOL ? PK_BOOL : PK_INT)))
       return -1;
     o->u.i = i;
   }
@@ -526,8 +520,8 @@ static int numpy_scalar(pk_vm *vm, const pk_obj *fn, const pk_obj *args,
 static int numpy_frombuffer(pk_vm *vm, const pk_obj *args, pk_obj **out) {
   const pk_obj *order = arg(args, 3);
   pk_obj *o = new_ndarray(vm);
-  if (!o || set_array(vm, o->u.nd, arg(args, 2), arg(args, 1), arg(args, 0),
-                      pk_is_str(order, "F")))
+  if (!o || set_array(vm, pk_torch_ndarray(o), arg(args, 2), arg(args, 1),
+                      arg(args, 0), pk_is_str(order, "F")))
     return -1;
   *out = o;
   return 0;
@@ -566,18 +560,30 @@ static int codecs_encode(pk_vm *vm, const pk_obj *args, pk_obj **out) {
 
 /* ---- dispatch ---- */
 
-static pk_obj *new_instance(pk_vm *vm, pk_obj *cls, pk_obj *args) {
-  pk_obj *o = pk_new(vm, PK_INSTANCE);
-  if (o) {
-    o->u.inst.cls = cls;
-    o->u.inst.args = args;
-  }
-  return o;
+/* dill._dill._create_array(f, args, state, npdict): how dill (StyleGAN-XL
+ * snapshots) pickles every ndarray, f(*args).__setstate__(state). Only
+ * numpy's own _reconstruct is run; npdict (instance attributes) is not
+ * needed. Every other dill global (_create_function, _create_code,
+ * _create_type, _load_type, _import_module...) stays an opaque instance:
+ * nothing pickled by value is ever run. */
+static int dill_create_array(pk_vm *vm, pk_obj *fn, pk_obj *args,
+                             pk_obj **out) {
+  const pk_obj *f = arg(args, 0), *fargs = arg(args, 1);
+  if (!pk_is_global(f, "numpy.core.multiarray", "_reconstruct") &&
+      !pk_is_global(f, "numpy._core.multiarray", "_reconstruct"))
+    return (*out = pk_new_instance(vm, fn, args)) ? 0 : -1;
+  if (fargs->type != PK_TUPLE || fargs->u.seq.n != 3)
+    return pk_fail(vm, "dill _create_array: malformed numpy arguments");
+  pk_obj *o = new_ndarray(vm);
+  if (!o || build_ndarray(vm, pk_torch_ndarray(o), arg(args, 2)))
+    return -1;
+  *out = o;
+  return 0;
 }
 
-int pk_call(pk_vm *vm, pk_obj *fn, pk_obj *args, pk_obj **out) {
+static int torch_call(pk_vm *vm, pk_obj *fn, pk_obj *args, pk_obj **out) {
   if (fn->type != PK_GLOBAL)
-    return (*out = new_instance(vm, fn, args)) ? 0 : -1;
+    return pk_default_call(vm, fn, args, out);
   pk_slice m = fn->u.global.module, name = fn->u.global.name;
   size_t n = nargs(args);
 
@@ -588,12 +594,7 @@ int pk_call(pk_vm *vm, pk_obj *fn, pk_obj *args, pk_obj **out) {
     if (arg(args, 0)->type != PK_DICT)
       return pk_fail(vm, "persistent object metadata is a %s",
                      pk_type_name(arg(args, 0)));
-    pk_obj *o = pk_new(vm, PK_PERSISTENT);
-    if (!o)
-      return -1;
-    o->u.inst.args = arg(args, 0);
-    *out = o;
-    return 0;
+    return (*out = pk_new_ext(vm, &persistent_type, arg(args, 0))) ? 0 : -1;
   }
   if (is_dict_class(fn))
     return make_dict(vm, fn, args, out);
@@ -612,7 +613,7 @@ int pk_call(pk_vm *vm, pk_obj *fn, pk_obj *args, pk_obj **out) {
         pk_slice_eq(name, "_rebuild_parameter_with_state")) {
       if (want_args(vm, fn, args, 3, 4))
         return -1;
-      if (arg(args, 0)->type != PK_TENSOR)
+      if (!pk_torch_tensor(arg(args, 0)))
         return pk_fail(vm, "parameter data is a %s",
                        pk_type_name(arg(args, 0)));
       *out = arg(args, 0);
@@ -626,11 +627,12 @@ int pk_call(pk_vm *vm, pk_obj *fn, pk_obj *args, pk_obj **out) {
       return -1;
     if (arg(args, 2)->type != PK_TUPLE)
       return pk_fail(vm, "_rebuild_from_type_v2 arguments are not a tuple");
-    if (vm->call_depth >= PK_MAX_CALL_DEPTH)
-      return pk_fail(vm, "calls nested too deeply");
-    vm->call_depth++;
-    int rc = pk_call(vm, arg(args, 0), arg(args, 2), out);
-    vm->call_depth--;
+    pk_torch_state *st = state(vm);
+    if (st->call_depth >= PK_MAX_CALL_DEPTH)
+      return pk_fail_code(vm, SG3_ERR_TOO_LARGE, "calls nested too deeply");
+    st->call_depth++;
+    int rc = torch_call(vm, arg(args, 0), arg(args, 2), out);
+    st->call_depth--;
     return rc;
   }
   if (pk_slice_eq(m, "torch.storage") && pk_slice_eq(name, "_load_from_bytes"))
@@ -651,6 +653,9 @@ int pk_call(pk_vm *vm, pk_obj *fn, pk_obj *args, pk_obj **out) {
   if (pk_slice_eq(m, "numpy") && pk_slice_eq(name, "dtype"))
     return want_args(vm, fn, args, 1, 3) ? -1
                                          : parse_dtype(vm, arg(args, 0), out);
+  if (pk_slice_eq(m, "dill._dill") && pk_slice_eq(name, "_create_array"))
+    return want_args(vm, fn, args, 3, 4) ? -1
+                                         : dill_create_array(vm, fn, args, out);
   if (pk_slice_eq(m, "_codecs") && pk_slice_eq(name, "encode"))
     return want_args(vm, fn, args, 1, 2) ? -1 : codecs_encode(vm, args, out);
   if (pk_slice_eq(m, "copyreg") && pk_slice_eq(name, "_reconstructor")) {
@@ -659,41 +664,51 @@ int pk_call(pk_vm *vm, pk_obj *fn, pk_obj *args, pk_obj **out) {
       return -1;
     if (is_dict_class(arg(args, 0)))
       return (*out = pk_new(vm, PK_DICT)) ? 0 : -1;
-    pk_obj *o = new_instance(vm, arg(args, 0), args);
+    pk_obj *o = pk_new_instance(vm, arg(args, 0), args);
     if (o && n == 3 && arg(args, 2)->type != PK_NONE)
       o->u.inst.state = arg(args, 2);
     return (*out = o) ? 0 : -1;
   }
-  return (*out = new_instance(vm, fn, args)) ? 0 : -1;
+  return pk_default_call(vm, fn, args, out);
 }
 
-int pk_newobj(pk_vm *vm, pk_obj *cls, pk_obj *args, pk_obj **out) {
+static int torch_newobj(pk_vm *vm, pk_obj *cls, pk_obj *args, pk_obj **out) {
   if (is_dict_class(cls))
     *out = pk_new(vm, PK_DICT);
   else if (pk_is_global(cls, "builtins", "set"))
     *out = pk_new(vm, PK_SET);
   else
-    *out = new_instance(vm, cls, args);
+    return pk_default_newobj(vm, cls, args, out);
   return *out ? 0 : -1;
 }
 
-int pk_build(pk_vm *vm, pk_obj *obj, pk_obj *state) {
+static int torch_build(pk_vm *vm, pk_obj *obj, pk_obj *st) {
+  pk_ndarray *a;
+  pk_dtype *d;
   switch (obj->type) {
   case PK_INSTANCE:
-    obj->u.inst.state = state;
+    obj->u.inst.state = st;
     return 0;
-  case PK_NDARRAY:
-    return build_ndarray(vm, obj->u.nd, state);
-  case PK_DTYPE:
-    return build_dtype(vm, obj->u.dtype, state);
   case PK_DICT: /* EasyDict/OrderedDict attributes: not needed */
   case PK_LIST: /* likewise for list subclasses */
   case PK_SET:
-  case PK_PERSISTENT: /* its state is in the metadata already */
-  case PK_TENSOR:     /* tensor subclass state (_rebuild_from_type_v2) */
-  case PK_STORAGE:
+    return 0;
+  case PK_EXT:
+    if ((a = pk_torch_ndarray(obj)))
+      return build_ndarray(vm, a, st);
+    if ((d = pk_torch_dtype(obj)))
+      return build_dtype(vm, d, st);
+    /* Persistent objects (the state is in the metadata already), tensor
+     * subclasses (_rebuild_from_type_v2), storages. */
     return 0;
   default:
     return pk_fail(vm, "BUILD on a %s", pk_type_name(obj));
   }
 }
+
+const pk_hooks pk_torch_hooks = {
+    .call = torch_call,
+    .newobj = torch_newobj,
+    .build = torch_build,
+    .persistent_load = torch_persistent_load,
+};

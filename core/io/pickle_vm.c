@@ -1,6 +1,6 @@
 /* The pickle opcode interpreter. It mirrors CPython's Unpickler (a value
  * stack split into frames by MARK, a memo, STOP returning the top value)
- * but builds pk_obj values; what callables do is left to pickle_torch.c. */
+ * but builds pk_obj values; what callables do is left to the hooks. */
 #include "io/pickle_vm.h"
 
 #include <stdarg.h>
@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "error.h"
-#include "io/tensors.h"
 
 #define PK_CHUNK 1024
 
@@ -25,9 +24,11 @@ struct pk_block {
   _Alignas(16) unsigned char data[];
 };
 
-void pk_heap_init(pk_heap *h, const uint8_t *file, size_t size) {
+void pk_heap_init(pk_heap *h, const sg3_source *src) {
+  size_t size = src->size;
   memset(h, 0, sizeof *h);
-  h->file = file;
+  h->src = src;
+  h->file = src->data;
   h->file_size = size;
   h->max_ops = (uint64_t)size + 1024;
   h->max_items = 2 * (uint64_t)size + (1u << 20);
@@ -63,28 +64,54 @@ static size_t file_offset(const pk_vm *vm, size_t pos) {
   return pos;
 }
 
-int pk_fail(pk_vm *vm, const char *fmt, ...) {
-  if (!vm->error || *vm->error)
-    return -1;
-  va_list ap;
-  va_start(ap, fmt);
+static int vfail(pk_vm *vm, int code, const char *fmt, va_list ap) {
   char buf[512];
   vsnprintf(buf, sizeof buf, fmt, ap);
+  size_t at = file_offset(vm, vm->op_pos);
+  if (code)
+    return sg3_fail(vm->error, (sg3_status)code, "%s (at byte %zu)", buf, at);
+  return sg3_set_error(vm->error, "%s (at byte %zu)", buf, at);
+}
+
+int pk_fail(pk_vm *vm, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vfail(vm, 0, fmt, ap);
   va_end(ap);
-  return sg3_set_error(vm->error, "%s (at byte %zu)", buf,
-                       file_offset(vm, vm->op_pos));
+  return -1;
+}
+
+int pk_fail_code(pk_vm *vm, sg3_status code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vfail(vm, code, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+int pk_oom(pk_vm *vm) {
+  return pk_fail_code(vm, SG3_ERR_NO_MEMORY, "out of memory");
+}
+
+int pk_need(pk_vm *vm, const void *p, size_t n) {
+  return sg3_need(vm->heap->src, p, n, vm->error);
+}
+
+void pk_release(pk_vm *vm, const void *p, size_t n) {
+  sg3_release(vm->heap->src, p, n);
 }
 
 pk_obj *pk_new(pk_vm *vm, pk_type type) {
   pk_heap *h = vm->heap;
   if (h->nobjects >= PK_MAX_OBJECTS) {
-    pk_fail(vm, "more than %u objects in the pickle", PK_MAX_OBJECTS);
+    pk_fail_code(vm, SG3_ERR_TOO_LARGE, "more than %u objects in the pickle",
+                 PK_MAX_OBJECTS);
     return NULL;
   }
   if (!h->chunks || h->chunks->used == PK_CHUNK) {
     pk_chunk *c = malloc(sizeof *c);
     if (!c) {
-      pk_fail(vm, "out of memory");
+      pk_oom(vm);
       return NULL;
     }
     c->next = h->chunks;
@@ -101,13 +128,14 @@ pk_obj *pk_new(pk_vm *vm, pk_type type) {
 void *pk_alloc(pk_vm *vm, size_t size) {
   pk_heap *h = vm->heap;
   if (size > h->max_alloc_bytes - h->alloc_bytes) {
-    pk_fail(vm, "the pickle needs more memory than its size justifies");
+    pk_fail_code(vm, SG3_ERR_TOO_LARGE,
+                 "the pickle needs more memory than its size justifies");
     return NULL;
   }
   h->alloc_bytes += size;
   pk_block *b = calloc(1, sizeof *b + size);
   if (!b) {
-    pk_fail(vm, "out of memory");
+    pk_oom(vm);
     return NULL;
   }
   b->next = vm->heap->blocks;
@@ -118,8 +146,9 @@ void *pk_alloc(pk_vm *vm, size_t size) {
 static int count_items(pk_vm *vm, size_t n) {
   pk_heap *h = vm->heap;
   if (n > h->max_items - h->items)
-    return pk_fail(vm, "the pickle fills more container slots than its size "
-                       "justifies");
+    return pk_fail_code(vm, SG3_ERR_TOO_LARGE,
+                        "the pickle fills more container slots than its size "
+                        "justifies");
   h->items += n;
   return 0;
 }
@@ -130,10 +159,10 @@ int pk_seq_push(pk_vm *vm, pk_obj *seq, pk_obj *item) {
   if (seq->u.seq.n == seq->u.seq.cap) {
     size_t cap = seq->u.seq.cap ? seq->u.seq.cap * 2 : 4;
     if (cap > SIZE_MAX / sizeof(pk_obj *))
-      return pk_fail(vm, "out of memory");
+      return pk_oom(vm);
     pk_obj **v = realloc(seq->u.seq.v, cap * sizeof *v);
     if (!v)
-      return pk_fail(vm, "out of memory");
+      return pk_oom(vm);
     seq->u.seq.v = v;
     seq->u.seq.cap = cap;
   }
@@ -151,7 +180,7 @@ static pk_obj *new_seq(pk_vm *vm, pk_type type, pk_obj *const *items,
     return NULL;
   o->u.seq.v = malloc(n * sizeof *items);
   if (!o->u.seq.v) {
-    pk_fail(vm, "out of memory");
+    pk_oom(vm);
     return NULL;
   }
   memcpy(o->u.seq.v, items, n * sizeof *items);
@@ -159,21 +188,25 @@ static pk_obj *new_seq(pk_vm *vm, pk_type type, pk_obj *const *items,
   return o;
 }
 
-void pk_vm_init(pk_vm *vm, pk_heap *heap, const uint8_t *p, size_t n,
-                char **error) {
+void pk_vm_init(pk_vm *vm, pk_heap *heap, const pk_hooks *hooks,
+                void *hook_data, const uint8_t *p, size_t n, char **error) {
+  static const pk_hooks none;
   memset(vm, 0, sizeof *vm);
   vm->heap = heap;
+  vm->hooks = hooks ? hooks : &none;
+  vm->hook_data = hook_data;
   vm->p = p;
   vm->n = n;
   vm->error = error;
+  if (!heap->src || !heap->src->need)
+    vm->ready = n; /* all in memory */
 }
 
 void pk_vm_free(pk_vm *vm) {
   free(vm->stack);
   free(vm->marks);
   free(vm->memo);
-  free(vm->storages);
-  vm->stack = vm->memo = vm->storages = NULL;
+  vm->stack = vm->memo = NULL;
   vm->marks = NULL;
 }
 
@@ -188,11 +221,12 @@ static int push(pk_vm *vm, pk_obj *o) {
     return -1;
   if (vm->sp == vm->stack_cap) {
     if (vm->stack_cap >= PK_MAX_STACK)
-      return pk_fail(vm, "pickle stack deeper than %u", PK_MAX_STACK);
+      return pk_fail_code(vm, SG3_ERR_TOO_LARGE, "pickle stack deeper than %u",
+                          PK_MAX_STACK);
     size_t cap = vm->stack_cap ? vm->stack_cap * 2 : 64;
     pk_obj **s = realloc(vm->stack, cap * sizeof *s);
     if (!s)
-      return pk_fail(vm, "out of memory");
+      return pk_oom(vm);
     vm->stack = s;
     vm->stack_cap = cap;
   }
@@ -219,11 +253,12 @@ static pk_obj *top(pk_vm *vm) {
 static int mark(pk_vm *vm) {
   if (vm->nmarks == vm->marks_cap) {
     if (vm->marks_cap >= PK_MAX_MARKS)
-      return pk_fail(vm, "more than %u nested MARKs", PK_MAX_MARKS);
+      return pk_fail_code(vm, SG3_ERR_TOO_LARGE, "more than %u nested MARKs",
+                          PK_MAX_MARKS);
     size_t cap = vm->marks_cap ? vm->marks_cap * 2 : 16;
     size_t *m = realloc(vm->marks, cap * sizeof *m);
     if (!m)
-      return pk_fail(vm, "out of memory");
+      return pk_oom(vm);
     vm->marks = m;
     vm->marks_cap = cap;
   }
@@ -241,10 +276,24 @@ static int pop_mark(pk_vm *vm, size_t *k) {
 
 /* ---- reading the stream ---- */
 
+/* Reads the next k bytes of the stream, and some more ahead. */
+#define PK_READAHEAD ((size_t)64 << 10)
+static int fill(pk_vm *vm, size_t k) {
+  size_t want = k > PK_READAHEAD ? k : PK_READAHEAD;
+  if (want > vm->n - vm->pos)
+    want = vm->n - vm->pos;
+  if (pk_need(vm, vm->p + vm->pos, want))
+    return -1;
+  vm->ready = vm->pos + want;
+  return 0;
+}
+
 static int need(pk_vm *vm, size_t k, const char *what) {
   if (vm->n - vm->pos < k)
     return pk_fail(vm, "truncated: %s needs %zu bytes, %zu left", what, k,
                    vm->n - vm->pos);
+  if (vm->pos + k > vm->ready)
+    return fill(vm, k);
   return 0;
 }
 
@@ -256,8 +305,10 @@ static uint64_t get_le(const uint8_t *p, int k) {
 }
 
 /* A length-prefixed string or bytes: `lenbytes` little-endian length bytes
- * then the data, which must fit in what is left of the stream. */
-static int read_slice(pk_vm *vm, int lenbytes, const char *what, pk_slice *s) {
+ * then the data, which must fit in what is left of the stream. With `lazy`,
+ * long data is not read yet. */
+static int read_slice(pk_vm *vm, int lenbytes, int lazy, const char *what,
+                      pk_slice *s) {
   if (need(vm, (size_t)lenbytes, what))
     return -1;
   uint64_t len = get_le(vm->p + vm->pos, lenbytes);
@@ -265,6 +316,9 @@ static int read_slice(pk_vm *vm, int lenbytes, const char *what, pk_slice *s) {
     return pk_fail(vm, "truncated: %s of %llu bytes, %zu left", what,
                    (unsigned long long)len, vm->n - vm->pos - (size_t)lenbytes);
   vm->pos += (size_t)lenbytes;
+  if ((!lazy || len < PK_LAZY_BYTES) && vm->pos + len > vm->ready &&
+      fill(vm, (size_t)len))
+    return -1;
   s->p = vm->p + vm->pos;
   s->n = (size_t)len;
   vm->pos += (size_t)len;
@@ -274,6 +328,8 @@ static int read_slice(pk_vm *vm, int lenbytes, const char *what, pk_slice *s) {
 /* A text line ending in '\n' (GLOBAL, GET, PUT); at most 4096 bytes. */
 static int read_line(pk_vm *vm, const char *what, pk_slice *s) {
   size_t left = vm->n - vm->pos, max = left < 4096 ? left : 4096;
+  if (vm->pos + max > vm->ready && fill(vm, max))
+    return -1;
   const uint8_t *start = vm->p + vm->pos;
   const uint8_t *nl = memchr(start, '\n', max);
   if (!nl)
@@ -318,11 +374,12 @@ static int memo_put(pk_vm *vm, uint64_t idx) {
                    (unsigned long long)idx, vm->memo_n);
   if (vm->memo_n == vm->memo_cap) {
     if (vm->memo_cap >= PK_MAX_OBJECTS)
-      return pk_fail(vm, "memo larger than %u entries", PK_MAX_OBJECTS);
+      return pk_fail_code(vm, SG3_ERR_TOO_LARGE, "memo larger than %u entries",
+                          PK_MAX_OBJECTS);
     size_t cap = vm->memo_cap ? vm->memo_cap * 2 : 256;
     pk_obj **m = realloc(vm->memo, cap * sizeof *m);
     if (!m)
-      return pk_fail(vm, "out of memory");
+      return pk_oom(vm);
     vm->memo = m;
     vm->memo_cap = cap;
   }
@@ -397,7 +454,8 @@ static int tuple_n(pk_vm *vm, size_t n) {
  * subclasses inside D, say) swallow them. */
 static int add_items(pk_vm *vm, pk_obj *target, pk_obj *const *items, size_t n,
                      pk_type want, const char *op) {
-  if (target->type == PK_INSTANCE || target->type == PK_PERSISTENT)
+  if (target->type == PK_INSTANCE ||
+      (target->type == PK_EXT && target->u.ext.type->ignores_items))
     return 0;
   if (target->type != want)
     return pk_fail(vm, "%s on a %s", op, pk_type_name(target));
@@ -457,7 +515,9 @@ static int op_reduce(pk_vm *vm) {
   if (args->type != PK_TUPLE)
     return pk_fail(vm, "REDUCE arguments are a %s, not a tuple",
                    pk_type_name(args));
-  if (pk_call(vm, fn, args, &out))
+  int (*call)(pk_vm *, pk_obj *, pk_obj *, pk_obj **) =
+      vm->hooks->call ? vm->hooks->call : pk_default_call;
+  if (call(vm, fn, args, &out))
     return -1;
   return push(vm, out);
 }
@@ -471,7 +531,9 @@ static int op_newobj(pk_vm *vm, int ex) {
   if (args->type != PK_TUPLE)
     return pk_fail(vm, "NEWOBJ arguments are a %s, not a tuple",
                    pk_type_name(args));
-  if (pk_newobj(vm, cls, args, &out))
+  int (*newobj)(pk_vm *, pk_obj *, pk_obj *, pk_obj **) =
+      vm->hooks->newobj ? vm->hooks->newobj : pk_default_newobj;
+  if (newobj(vm, cls, args, &out))
     return -1;
   return push(vm, out);
 }
@@ -480,19 +542,24 @@ static int op_build(pk_vm *vm) {
   pk_obj *state = pop(vm), *obj = state ? top(vm) : NULL;
   if (!obj)
     return -1;
-  return pk_build(vm, obj, state);
+  return (vm->hooks->build ? vm->hooks->build : pk_default_build)(vm, obj,
+                                                                  state);
 }
 
 static int op_persid(pk_vm *vm, pk_obj *pid) {
   pk_obj *out = NULL;
-  if (!pid || pk_persistent_load(vm, pid, &out))
+  int (*load)(pk_vm *, pk_obj *, pk_obj **) = vm->hooks->persistent_load
+                                                  ? vm->hooks->persistent_load
+                                                  : pk_default_persistent_load;
+  if (!pid || load(vm, pid, &out))
     return -1;
   return push(vm, out);
 }
 
 static int push_slice(pk_vm *vm, pk_type type, int lenbytes, const char *what) {
   pk_slice s;
-  if (read_slice(vm, lenbytes, what, &s))
+  /* Only bytes can wait: strings and numbers are looked at right away. */
+  if (read_slice(vm, lenbytes, type == PK_BYTES, what, &s))
     return -1;
   return push(vm, new_slice(vm, type, s));
 }
@@ -503,7 +570,8 @@ static int step(pk_vm *vm, pk_obj **out, int *stop) {
   if (need(vm, 1, "opcode"))
     return -1;
   if (++vm->heap->ops > vm->heap->max_ops)
-    return pk_fail(vm, "the pickle runs more opcodes than it has bytes");
+    return pk_fail_code(vm, SG3_ERR_TOO_LARGE,
+                        "the pickle runs more opcodes than it has bytes");
   uint8_t op = vm->p[vm->pos++];
   const uint8_t *a = vm->p + vm->pos; /* argument bytes */
   pk_obj *o;
@@ -512,7 +580,8 @@ static int step(pk_vm *vm, pk_obj **out, int *stop) {
     if (need(vm, 1, "PROTO"))
       return -1;
     if (a[0] > 5)
-      return pk_fail(vm, "unsupported pickle protocol %d", a[0]);
+      return pk_fail_code(vm, SG3_ERR_UNSUPPORTED,
+                          "unsupported pickle protocol %d", a[0]);
     vm->pos++;
     return 0;
   case 0x95: /* FRAME: framing is only a hint for buffered readers */
@@ -573,7 +642,7 @@ static int step(pk_vm *vm, pk_obj **out, int *stop) {
   case 0x8a:   /* LONG1 */
   case 0x8b: { /* LONG4 */
     pk_slice s;
-    if (read_slice(vm, op == 0x8a ? 1 : 4, "LONG", &s))
+    if (read_slice(vm, op == 0x8a ? 1 : 4, 0, "LONG", &s))
       return -1;
     return push(vm, new_long(vm, s));
   }
@@ -609,7 +678,8 @@ static int step(pk_vm *vm, pk_obj **out, int *stop) {
     return push_slice(vm, PK_BYTES, 8, "BYTEARRAY8");
   case 0x97: /* NEXT_BUFFER */
   case 0x98: /* READONLY_BUFFER */
-    return pk_fail(vm, "out-of-band pickle buffers are not supported");
+    return pk_fail_code(vm, SG3_ERR_UNSUPPORTED,
+                        "out-of-band pickle buffers are not supported");
   case ')': /* EMPTY_TUPLE */
     return push(vm, pk_new(vm, PK_TUPLE));
   case 0x85: /* TUPLE1 */
@@ -700,10 +770,16 @@ static int step(pk_vm *vm, pk_obj **out, int *stop) {
       return -1;
     return op_persid(vm, new_slice(vm, PK_STR, s));
   }
-  default:
+  default: {
+    /* Opcodes of pickle protocols 0 and 1 (and the extension registry)
+     * that network pickles never use: a pickle, but not one of ours. */
+    sg3_status code = memchr("ILFSVio", op, 7) || (op >= 0x82 && op <= 0x84)
+                          ? SG3_ERR_UNSUPPORTED
+                          : SG3_ERR_CORRUPT;
     if (op >= 0x20 && op < 0x7f)
-      return pk_fail(vm, "unsupported pickle opcode '%c'", op);
-    return pk_fail(vm, "unsupported pickle opcode 0x%02x", op);
+      return pk_fail_code(vm, code, "unsupported pickle opcode '%c'", op);
+    return pk_fail_code(vm, code, "unsupported pickle opcode 0x%02x", op);
+  }
   }
 }
 
@@ -712,7 +788,7 @@ int pk_vm_run(pk_vm *vm, pk_obj **out) {
   /* Never NULL, so that `stack + k` is always defined. */
   if (!vm->stack) {
     if (!(vm->stack = malloc(64 * sizeof *vm->stack)))
-      return pk_fail(vm, "out of memory");
+      return pk_oom(vm);
     vm->stack_cap = 64;
   }
   int stop = 0;
@@ -766,73 +842,56 @@ pk_obj *pk_dict_get(const pk_obj *dict, const char *key) {
 
 const char *pk_type_name(const pk_obj *o) {
   static const char *const names[] = {
-      "None",          "bool",         "int",
-      "int",           "float",        "str",
-      "bytes",         "tuple",        "list",
-      "dict",          "set",          "frozenset",
-      "global",        "object",       "persistent object",
-      "torch storage", "torch tensor", "numpy array",
-      "numpy dtype"};
+      "None",  "bool", "int",  "int", "float",     "str",    "bytes",
+      "tuple", "list", "dict", "set", "frozenset", "global", "object"};
   if (!o)
     return "nothing";
+  if (o->type == PK_EXT)
+    return o->u.ext.type->name;
   return o->type < sizeof names / sizeof *names ? names[o->type] : "?";
 }
 
-/* ---- numbers ---- */
+/* ---- objects for the hooks, and the generic hooks ---- */
 
-int pk_read_element(const uint8_t *p, pk_dtype_kind kind, size_t elem_size,
-                    int big_endian, int64_t *i, double *f) {
-  if (elem_size == 0 || elem_size > 8)
-    return -1;
-  uint64_t u = 0;
-  for (size_t k = 0; k < elem_size; k++) {
-    size_t idx = big_endian ? k : elem_size - 1 - k;
-    u = u << 8 | p[idx];
+pk_obj *pk_new_ext(pk_vm *vm, const pk_ext_type *type, void *data) {
+  pk_obj *o = pk_new(vm, PK_EXT);
+  if (o) {
+    o->u.ext.type = type;
+    o->u.ext.data = data;
   }
-  switch (kind) {
-  case PK_DT_BOOL:
-    *i = u != 0;
-    return 1;
-  case PK_DT_INT: {
-    if (elem_size < 8 && (u >> (8 * elem_size - 1)) & 1)
-      u |= UINT64_MAX << (8 * elem_size); /* sign-extend */
-    memcpy(i, &u, sizeof *i);
-    return 1;
+  return o;
+}
+
+void *pk_ext_data(const pk_obj *o, const pk_ext_type *type) {
+  return o && o->type == PK_EXT && o->u.ext.type == type ? o->u.ext.data : NULL;
+}
+
+pk_obj *pk_new_instance(pk_vm *vm, pk_obj *cls, pk_obj *args) {
+  pk_obj *o = pk_new(vm, PK_INSTANCE);
+  if (o) {
+    o->u.inst.cls = cls;
+    o->u.inst.args = args;
   }
-  case PK_DT_UINT:
-    if (u > INT64_MAX)
-      return -1;
-    *i = (int64_t)u;
-    return 1;
-  case PK_DT_F16:
-    if (elem_size != 2)
-      return -1;
-    *f = sg3_half_to_float((uint16_t)u);
-    return 0;
-  case PK_DT_BF16: {
-    if (elem_size != 2)
-      return -1;
-    uint32_t bits = (uint32_t)u << 16;
-    float x;
-    memcpy(&x, &bits, sizeof x);
-    *f = x;
-    return 0;
-  }
-  case PK_DT_F32: {
-    if (elem_size != 4)
-      return -1;
-    uint32_t bits = (uint32_t)u;
-    float x;
-    memcpy(&x, &bits, sizeof x);
-    *f = x;
-    return 0;
-  }
-  case PK_DT_F64:
-    if (elem_size != 8)
-      return -1;
-    memcpy(f, &u, sizeof *f);
-    return 0;
-  default:
-    return -1;
-  }
+  return o;
+}
+
+int pk_default_call(pk_vm *vm, pk_obj *fn, pk_obj *args, pk_obj **out) {
+  return (*out = pk_new_instance(vm, fn, args)) ? 0 : -1;
+}
+
+int pk_default_newobj(pk_vm *vm, pk_obj *cls, pk_obj *args, pk_obj **out) {
+  return (*out = pk_new_instance(vm, cls, args)) ? 0 : -1;
+}
+
+int pk_default_build(pk_vm *vm, pk_obj *obj, pk_obj *state) {
+  if (obj->type != PK_INSTANCE)
+    return pk_fail(vm, "BUILD on a %s", pk_type_name(obj));
+  obj->u.inst.state = state;
+  return 0;
+}
+
+int pk_default_persistent_load(pk_vm *vm, pk_obj *pid, pk_obj **out) {
+  (void)pid;
+  *out = NULL;
+  return pk_fail(vm, "persistent ids are not supported here");
 }

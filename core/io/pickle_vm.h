@@ -10,11 +10,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PK_MAX_DIMS 8             /* tensors and numpy arrays */
+#include "error.h"
+#include "io/file.h"
+
 #define PK_MAX_OBJECTS (1u << 22) /* about 200 MB of objects at most */
 #define PK_MAX_STACK (1u << 20)   /* values on the VM stack */
 #define PK_MAX_MARKS (1u << 16)   /* nested MARKs */
-#define PK_MAX_CALL_DEPTH 4       /* _rebuild_from_type_v2 and friends */
+/* Bytes objects this long are not read when the VM passes them (a storage's
+ * torch.save stream, say): whoever looks at them asks for them (pk_need).
+ * Everything else the VM reads as it goes. */
+#define PK_LAZY_BYTES ((size_t)64 << 10)
 
 typedef struct {
   const uint8_t *p;
@@ -34,64 +39,20 @@ typedef enum {
   PK_DICT, /* u.seq holds key, value, key, value...; later keys win */
   PK_SET,
   PK_FROZENSET,
-  PK_GLOBAL,     /* a class or function: module + name */
-  PK_INSTANCE,   /* anything else built by REDUCE/NEWOBJ: cls, args, state */
-  PK_PERSISTENT, /* torch_utils.persistence object: u.inst.args = meta dict */
-  PK_STORAGE,    /* torch storage from a legacy torch.save stream */
-  PK_TENSOR,
-  PK_NDARRAY,
-  PK_DTYPE, /* numpy.dtype */
+  PK_GLOBAL,   /* a class or function: module + name */
+  PK_INSTANCE, /* anything else built by REDUCE/NEWOBJ: cls, args, state */
+  PK_EXT,      /* an object the hooks made (u.ext), opaque to the VM */
 } pk_type;
-
-/* Element types of storages and numpy arrays. */
-typedef enum {
-  PK_DT_OTHER,
-  PK_DT_F16,
-  PK_DT_BF16,
-  PK_DT_F32,
-  PK_DT_F64,
-  PK_DT_BOOL,
-  PK_DT_INT,  /* signed, elem_size 1..8 */
-  PK_DT_UINT, /* unsigned, elem_size 1..8 */
-} pk_dtype_kind;
 
 typedef struct pk_obj pk_obj;
 
+/* The kind of a PK_EXT object, defined by whoever makes them. */
 typedef struct {
-  pk_dtype_kind kind;
-  size_t elem_size;
-  pk_slice type_name;  /* e.g. "FloatStorage", for messages */
-  pk_slice key;        /* torch.save storage key */
-  uint64_t numel;      /* elements, as declared in the persistent id */
-  const uint8_t *data; /* little-endian elements; NULL until read */
-  /* Old PyTorch storage views: a window of another storage. */
-  pk_obj *view_of;
-  uint64_t view_offset;
-} pk_storage;
-
-typedef struct {
-  pk_obj *storage; /* PK_STORAGE */
-  int64_t offset;  /* in elements */
-  int ndim;
-  int64_t size[PK_MAX_DIMS], stride[PK_MAX_DIMS];
-} pk_tensor;
-
-typedef struct {
-  pk_dtype_kind kind; /* PK_DT_OTHER for objects, strings, complex... */
-  size_t elem_size;
-  int is_object; /* 'O': array data is a list of objects */
-  int big_endian;
-  pk_slice str; /* "f8", for messages */
-} pk_dtype;
-
-typedef struct {
-  pk_obj *dtype; /* PK_DTYPE, NULL until __setstate__ */
-  int ndim;
-  int64_t shape[PK_MAX_DIMS];
-  size_t numel;
-  int fortran;
-  pk_obj *data; /* PK_BYTES (numeric) or PK_LIST (object arrays) */
-} pk_ndarray;
+  const char *name; /* for messages: "torch tensor" */
+  /* APPEND(S), SETITEM(S) and ADDITEMS on it are ignored, as on
+   * instances of classes nobody models. */
+  int ignores_items;
+} pk_ext_type;
 
 struct pk_obj {
   uint8_t type; /* pk_type */
@@ -108,24 +69,20 @@ struct pk_obj {
     } global;
     struct {
       pk_obj *cls, *args, *state;
-    } inst; /* PK_INSTANCE, PK_PERSISTENT */
-    pk_storage *storage;
-    pk_tensor *tensor;
-    pk_ndarray *nd;
-    pk_dtype *dtype;
+    } inst; /* PK_INSTANCE */
+    struct {
+      const pk_ext_type *type;
+      void *data;
+    } ext; /* PK_EXT */
   } u;
 };
 
-/* Owns every object and every extra block; freed in one go. It also keeps
- * the work budgets: a genuine pickle runs each of its bytes as at most one
- * opcode (storage streams once), and puts each value in a container about
- * once, so work beyond a small multiple of the file size means a hostile
- * file (e.g. one REDUCE of a huge memoized list repeated a million times). */
 typedef struct pk_chunk pk_chunk;
 typedef struct pk_block pk_block;
 typedef struct {
   const uint8_t *file; /* the whole input, to report offsets */
   size_t file_size;
+  const sg3_source *src; /* where the input's bytes come from */
   pk_chunk *chunks;
   pk_block *blocks;
   size_t nobjects;
@@ -134,12 +91,27 @@ typedef struct {
   uint64_t alloc_bytes, max_alloc_bytes; /* pk_alloc() */
 } pk_heap;
 
-/* One pickle stream being executed. */
 typedef struct pk_vm pk_vm;
+
+/* What REDUCE, NEWOBJ(_EX), BUILD and (BIN)PERSID do: the VM knows Python's
+ * plain objects only, the hooks give callables their meaning (torch, numpy:
+ * pickle_torch.c). A NULL hook, or a NULL table, does the generic thing
+ * (the pk_default_* functions below). */
+typedef struct {
+  int (*call)(pk_vm *vm, pk_obj *callable, pk_obj *args, pk_obj **out);
+  int (*newobj)(pk_vm *vm, pk_obj *cls, pk_obj *args, pk_obj **out);
+  int (*build)(pk_vm *vm, pk_obj *obj, pk_obj *state);
+  int (*persistent_load)(pk_vm *vm, pk_obj *pid, pk_obj **out);
+} pk_hooks;
+
+/* One pickle stream being executed. */
 struct pk_vm {
   pk_heap *heap;
+  const pk_hooks *hooks;
+  void *hook_data; /* the hooks' own state for this stream */
   const uint8_t *p;
   size_t n, pos;
+  size_t ready;  /* the bytes up to here are known to be read */
   size_t op_pos; /* start of the opcode being run, for messages */
   pk_obj **stack;
   size_t sp, stack_cap;
@@ -147,24 +119,19 @@ struct pk_vm {
   size_t nmarks, marks_cap;
   pk_obj **memo;
   size_t memo_n, memo_cap;
-  int call_depth;
-  /* Set for the inner legacy torch.save stream of a storage: persistent ids
-   * are allowed there and collected here (small, bounded). */
-  int inner;
-  pk_obj **storages;
-  size_t nstorages;
   char **error;
 };
 
-void pk_heap_init(pk_heap *h, const uint8_t *file, size_t size);
+/* The budgets follow src->size; src must outlive the heap. */
+void pk_heap_init(pk_heap *h, const sg3_source *src);
 void pk_heap_free(pk_heap *h);
 pk_obj *pk_new(pk_vm *vm, pk_type type);
 /* Zeroed memory that lives as long as the heap. */
 void *pk_alloc(pk_vm *vm, size_t size);
 int pk_seq_push(pk_vm *vm, pk_obj *seq, pk_obj *item);
 
-void pk_vm_init(pk_vm *vm, pk_heap *heap, const uint8_t *p, size_t n,
-                char **error);
+void pk_vm_init(pk_vm *vm, pk_heap *heap, const pk_hooks *hooks,
+                void *hook_data, const uint8_t *p, size_t n, char **error);
 void pk_vm_free(pk_vm *vm);
 /* Runs one pickle from vm->pos up to and including STOP; *out is its value.
  * The memo and stack are reset first (each pickle has its own). */
@@ -173,6 +140,19 @@ int pk_vm_run(pk_vm *vm, pk_obj **out);
  * the current opcode. Returns -1. */
 int pk_fail(pk_vm *vm, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The same with an error code (SG3_ERR_UNSUPPORTED, SG3_ERR_TOO_LARGE...;
+ * pk_fail's is the caller's default). */
+int pk_fail_code(pk_vm *vm, sg3_status code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* "out of memory" (SG3_ERR_NO_MEMORY). */
+int pk_oom(pk_vm *vm);
+
+/* Makes the input's bytes [p, p + n) readable (a no-op outside the input or
+ * when it is all in memory); -1 with the error set. Bytes objects of
+ * PK_LAZY_BYTES or more must be asked for before they are looked at. */
+int pk_need(pk_vm *vm, const void *p, size_t n);
+/* They will not be looked at again: their memory may go. */
+void pk_release(pk_vm *vm, const void *p, size_t n);
 
 /* A string from the file made safe for a one-line message: printable ASCII
  * (others become '?'), cut to fit `size` (with "..."). Returns buf. */
@@ -187,18 +167,18 @@ int pk_is_global(const pk_obj *o, const char *module, const char *name);
 pk_obj *pk_dict_get(const pk_obj *dict, const char *key);
 const char *pk_type_name(const pk_obj *o);
 
-/* Implemented in pickle_torch.c: what REDUCE, NEWOBJ, BUILD and BINPERSID
- * do with the callables these files use (torch, numpy, collections...). */
-int pk_call(pk_vm *vm, pk_obj *callable, pk_obj *args, pk_obj **out);
-int pk_newobj(pk_vm *vm, pk_obj *cls, pk_obj *args, pk_obj **out);
-int pk_build(pk_vm *vm, pk_obj *obj, pk_obj *state);
-int pk_persistent_load(pk_vm *vm, pk_obj *pid, pk_obj **out);
+/* A PK_EXT object of `type` around `data`. */
+pk_obj *pk_new_ext(pk_vm *vm, const pk_ext_type *type, void *data);
+/* The data of `o` if it is a PK_EXT object of `type`, else NULL. */
+void *pk_ext_data(const pk_obj *o, const pk_ext_type *type);
+/* A PK_INSTANCE of `cls` made from `args`. */
+pk_obj *pk_new_instance(pk_vm *vm, pk_obj *cls, pk_obj *args);
 
-/* Numbers of numpy/torch element types. */
-/* Reads one element as double (floats) or int64 (ints, bool). Returns 1 if
- * the value is an integer (*i set), 0 if a float (*f set), -1 if the type is
- * not numeric or an unsigned value does not fit int64. */
-int pk_read_element(const uint8_t *p, pk_dtype_kind kind, size_t elem_size,
-                    int big_endian, int64_t *i, double *f);
+/* The generic hooks: callables and classes give instances, BUILD sets an
+ * instance's state, persistent ids are refused. */
+int pk_default_call(pk_vm *vm, pk_obj *callable, pk_obj *args, pk_obj **out);
+int pk_default_newobj(pk_vm *vm, pk_obj *cls, pk_obj *args, pk_obj **out);
+int pk_default_build(pk_vm *vm, pk_obj *obj, pk_obj *state);
+int pk_default_persistent_load(pk_vm *vm, pk_obj *pid, pk_obj **out);
 
 #endif

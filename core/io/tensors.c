@@ -1,5 +1,6 @@
 #include "io/tensors.h"
 
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,9 +16,18 @@ void sg3_tensor_set_clear(sg3_tensor_set *set) {
     free(set->items[i].data);
   }
   free(set->items);
+  if (set->index)
+    g_hash_table_destroy(set->index);
   free(set->init_kwargs);
   free(set->family);
+  free(set->schedule);
   memset(set, 0, sizeof *set);
+}
+
+uint64_t sg3_tensor_output_limit(uint64_t file_size) {
+  if (file_size > (UINT64_MAX - (64u << 20)) / 4)
+    return UINT64_MAX;
+  return 4 * file_size + (64u << 20);
 }
 
 size_t sg3_shape_numel(int ndim, const int64_t *shape, int *ok) {
@@ -55,21 +65,30 @@ int sg3_tensor_set_add(sg3_tensor_set *set, const char *name, int ndim,
     free(data);
     return sg3_set_error(error, "tensor '%s' appears twice", name);
   }
+  if (set->n >= SG3_MAX_TENSORS) {
+    free(data);
+    return sg3_fail(error, SG3_ERR_TOO_LARGE, "more than %d tensors",
+                    SG3_MAX_TENSORS);
+  }
   if (set->n == set->cap) {
     size_t cap = set->cap ? set->cap * 2 : 64;
     sg3_tensor *items = realloc(set->items, cap * sizeof *items);
     if (!items) {
       free(data);
-      return sg3_set_error(error, "out of memory");
+      return sg3_oom(error, "the tensor list");
     }
     set->items = items;
     set->cap = cap;
   }
+  if (!set->index)
+    set->index = g_hash_table_new(g_str_hash, g_str_equal);
   char *copy = strdup(name);
   if (!copy) {
     free(data);
-    return sg3_set_error(error, "out of memory");
+    return sg3_oom(error, NULL);
   }
+  /* The key is the item's own name, which lives as long as the item. */
+  g_hash_table_insert(set->index, copy, GSIZE_TO_POINTER(set->n + 1));
   sg3_tensor *t = &set->items[set->n++];
   memset(t, 0, sizeof *t);
   t->name = copy;
@@ -83,33 +102,11 @@ int sg3_tensor_set_add(sg3_tensor_set *set, const char *name, int ndim,
 
 const sg3_tensor *sg3_tensor_set_find(const sg3_tensor_set *set,
                                       const char *name) {
-  for (size_t i = 0; i < set->n; i++)
-    if (strcmp(set->items[i].name, name) == 0)
-      return &set->items[i];
-  return NULL;
-}
-
-float sg3_half_to_float(uint16_t h) {
-  uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f,
-           mant = h & 0x3ff, bits;
-  if (exp == 0) {
-    if (mant == 0) {
-      bits = sign;
-    } else { /* subnormal: normalise */
-      exp = 127 - 15 + 1;
-      while (!(mant & 0x400)) {
-        mant <<= 1;
-        exp--;
-      }
-      mant &= 0x3ff;
-      bits = sign | (exp << 23) | (mant << 13);
-    }
-  } else if (exp == 31) {
-    bits = sign | 0x7f800000u | (mant << 13);
-  } else {
-    bits = sign | ((exp - 15 + 127) << 23) | (mant << 13);
-  }
-  float f;
-  memcpy(&f, &bits, sizeof f);
-  return f;
+  if (!set->index) /* a set filled by hand */
+    for (size_t i = 0; i < set->n; i++)
+      if (strcmp(set->items[i].name, name) == 0)
+        return &set->items[i];
+  size_t at =
+      set->index ? GPOINTER_TO_SIZE(g_hash_table_lookup(set->index, name)) : 0;
+  return at ? &set->items[at - 1] : NULL;
 }

@@ -23,7 +23,7 @@ void sg3_run_gemm(const sg3_exec *ex, sg3_gemm *gemm) {
   gemm->mc = sg3_gemm_mc(gemm->m, ex->simd->mr, ex->nthreads);
   gemm->scratch = ex->scratch;
   gemm_ctx ctx = {ex->simd, gemm};
-  sg3_pool_run(ex->pool, (gemm->m + gemm->mc - 1) / gemm->mc, gemm_task, &ctx);
+  sg3_exec_run(ex, (gemm->m + gemm->mc - 1) / gemm->mc, gemm_task, &ctx);
 }
 
 typedef struct {
@@ -47,5 +47,5 @@ void sg3_run_wino(const sg3_exec *ex, sg3_wino *w) {
   w->chunk = sg3_wino_chunk(ntiles, ex->simd->mr, ex->nthreads);
   w->scratch = ex->scratch;
   wino_ctx ctx = {ex->simd, w};
-  sg3_pool_run(ex->pool, (ntiles + w->chunk - 1) / w->chunk, wino_task, &ctx);
+  sg3_exec_run(ex, (ntiles + w->chunk - 1) / w->chunk, wino_task, &ctx);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "io/json_check.h"
 
 static int get_number(JsonNode *n, const char *key, double *out, char **error) {
   if (!JSON_NODE_HOLDS_VALUE(n))
@@ -293,10 +294,15 @@ int sg3_config_parse(const char *json, sg3_config *c, char **error) {
   c->use_radial_filters = 0;
   c->conv_clamp = 256;
 
+  /* json-glib recurses: refuse deep nesting before it sees the text. */
+  if (!json || sg3_json_check_depth(json, strlen(json), 0, error)) {
+    sg3_prefix_error(error, "init_kwargs");
+    return sg3_set_error(error, "init_kwargs is not valid JSON");
+  }
   JsonParser *parser = json_parser_new();
   GError *gerr = NULL;
   int rc = -1;
-  if (!json || !json_parser_load_from_data(parser, json, -1, &gerr)) {
+  if (!json_parser_load_from_data(parser, json, -1, &gerr)) {
     sg3_set_error(error, "init_kwargs is not valid JSON%s%s", gerr ? ": " : "",
                   gerr ? gerr->message : "");
     if (gerr)

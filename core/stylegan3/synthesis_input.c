@@ -35,8 +35,8 @@ size_t sg3_input_tab_floats(const sg3_config *cfg) {
 }
 
 void sg3_synthesis_input_features(const sg3_stylegan3 *m, const sg3_simd *simd,
-                                  const float *w0, const float *user,
-                                  float *tab, float *feat) {
+                                  const float *w0, const float *anchor,
+                                  const float *user, float *tab, float *feat) {
   const sg3_config *cfg = &m->cfg;
   const int C = cfg->input_channels, S = cfg->input_size, Cp = sg3_cpad(C);
   const float sr = (float)cfg->input_sampling_rate;
@@ -44,7 +44,13 @@ void sg3_synthesis_input_features(const sg3_stylegan3 *m, const sg3_simd *simd,
 
   /* Learned transform t = (r_c, r_s, t_x, t_y), rotation normalised. */
   float t[4];
-  sg3_fully_connected(simd, &m->input_affine, w0, t, 0);
+  sg3_fully_connected(simd, &m->input_affine, anchor ? anchor : w0, t, 0);
+  /* stylegan3-fun's anchor_latent_space(): bias += affine(w_avg) and
+   * weight = 0, so the affine returns bias + affine(w_avg) for any w (the
+   * input affine's bias gain is 1). */
+  if (anchor && m->input_affine.bias)
+    for (int i = 0; i < 4; i++)
+      t[i] += m->input_affine.bias[i];
   float norm = sqrtf(t[0] * t[0] + t[1] * t[1]);
   for (int i = 0; i < 4; i++)
     t[i] /= norm;

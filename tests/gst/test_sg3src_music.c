@@ -15,6 +15,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "npy.h"
 #include "sg3.h"
 
 static gchar *tmpdir, *tiny;
@@ -372,6 +373,67 @@ GST_START_TEST(test_speed_curve_edited) {
 }
 GST_END_TEST;
 
+/* At FLUSH_STOP what the harness holds is from before the seek. */
+static GstPadProbeReturn drop_old(GstPad *pad, GstPadProbeInfo *info,
+                                  gpointer h) {
+  GstBuffer *b;
+  if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_FLUSH_STOP)
+    while ((b = gst_harness_try_pull(h)))
+      gst_buffer_unref(b);
+  return GST_PAD_PROBE_OK;
+}
+
+GST_START_TEST(test_speed_seek) {
+  /* A controlled walk-speed seeks exactly: frames 12, 4 and 9 after
+   * flushing seeks are the frames played straight through; a constant
+   * walk-speed makes the duration unknown (no loop in whole frames). */
+  GstBuffer *ref[16], *f;
+  for (int run = 0; run < 2; run++) {
+    GstHarness *h = harness_new(10, NULL);
+    GstTimedValueControlSource *cs =
+        control(h, "walk-speed", GST_INTERPOLATION_MODE_LINEAR);
+    gst_timed_value_control_source_set(cs, 0, 0.2);
+    gst_timed_value_control_source_set(cs, GST_SECOND, 2.0);
+    gst_timed_value_control_source_set(cs, 2 * GST_SECOND, 0.5);
+    gst_harness_play(h);
+    if (run == 0) {
+      pull_n(h, ref, 16);
+    } else {
+      GstPad *src = gst_element_get_static_pad(h->element, "src");
+      gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_EVENT_FLUSH, drop_old, h, NULL);
+      gst_object_unref(src);
+      gst_buffer_unref(gst_harness_pull(h));
+      const int to[] = {12, 4, 9};
+      for (guint k = 0; k < G_N_ELEMENTS(to); k++) {
+        fail_unless(gst_harness_push_upstream_event(
+            h, gst_event_new_seek(1.0, GST_FORMAT_DEFAULT,
+                                  GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE,
+                                  GST_SEEK_TYPE_SET, to[k], GST_SEEK_TYPE_NONE,
+                                  -1)));
+        for (int i = to[k]; i < to[k] + 3; i++) {
+          f = gst_harness_pull(h);
+          fail_unless_equals_uint64(GST_BUFFER_OFFSET(f), i);
+          fail_unless(buffers_equal(f, ref[i]), "seek to %d: frame %d", to[k],
+                      i);
+          gst_buffer_unref(f);
+        }
+      }
+    }
+    gst_harness_teardown(h);
+    gst_object_unref(cs);
+  }
+  unref_n(ref, 16);
+  GstHarness *h = harness(10, "walk-speed=0.5");
+  gst_buffer_unref(gst_harness_pull(h));
+  GstPad *src = gst_element_get_static_pad(h->element, "src");
+  gint64 d = 0;
+  fail_if(gst_pad_query_duration(src, GST_FORMAT_TIME, &d) && d >= 0,
+          "duration %" G_GINT64_FORMAT, d);
+  gst_object_unref(src);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
 /* ------------------------------------------------------------------------ */
 /* pulse */
 
@@ -463,6 +525,46 @@ GST_START_TEST(test_pulse_controller) {
 }
 GST_END_TEST;
 
+GST_START_TEST(test_pulse_along_direction) {
+  /* With a direction file, pulse 1 x pulse-direction 1.5 (and no pulse-psi)
+   * is direction-strength 1.5, bit for bit; without a direction file,
+   * pulse-direction does nothing. */
+  gchar *dir = g_build_filename(tmpdir, "direction.npy", NULL);
+  float d[8] = {0.9f, -0.4f, 0.2f, 1.1f, -0.7f, 0.3f, 0.5f, -1.0f};
+  size_t shape[1] = {8};
+  fail_unless(npy_write_f32(dir, d, 1, shape) == 0);
+  gchar *props = g_strdup_printf("animation=none seed=2 direction=%s "
+                                 "direction-strength=1.5",
+                                 dir);
+  GstHarness *h = harness(30, props);
+  GstBuffer *want = gst_harness_pull(h);
+  gst_harness_teardown(h);
+  g_free(props);
+  props = g_strdup_printf("animation=none seed=2 direction=%s "
+                          "direction-strength=0 pulse=1 pulse-psi=0 "
+                          "pulse-direction=1.5",
+                          dir);
+  h = harness(30, props);
+  GstBuffer *got = gst_harness_pull(h);
+  gst_harness_teardown(h);
+  g_free(props);
+  fail_unless(buffers_equal(got, want));
+  h = harness(30, "animation=none seed=2 pulse=1 pulse-psi=0 "
+                  "pulse-direction=1.5");
+  GstBuffer *none = gst_harness_pull(h);
+  gst_harness_teardown(h);
+  guint8 *plain = still(2, 1.0, NULL);
+  fail_unless_equals_int(frame_diff(none, plain), 0);
+  fail_if(buffers_equal(none, want));
+  g_free(plain);
+  gst_buffer_unref(want);
+  gst_buffer_unref(got);
+  gst_buffer_unref(none);
+  g_unlink(dir);
+  g_free(dir);
+}
+GST_END_TEST;
+
 /* ------------------------------------------------------------------------ */
 /* The latent cache */
 
@@ -478,11 +580,13 @@ static void count_builds(GstDebugCategory *cat, GstDebugLevel level,
 }
 
 GST_START_TEST(test_frame_only_settings_keep_the_cache) {
-  /* Controlled spin, pulse and walk-speed fit the walk once; a controlled
-   * psi (which the keyframes depend on) refits it every frame. */
+  /* Controlled spin, pulse, walk-speed and direction-strength fit the walk
+   * once; a controlled psi (which the keyframes depend on) refits it every
+   * frame. */
   gst_debug_set_threshold_for_name("sg3src", GST_LEVEL_DEBUG);
   gst_debug_add_log_function(count_builds, NULL, NULL);
-  const char *props[] = {"spin", "pulse", "walk-speed", "psi"};
+  const char *props[] = {"spin", "pulse", "walk-speed", "direction-strength",
+                         "psi"};
   for (guint k = 0; k < G_N_ELEMENTS(props); k++) {
     g_atomic_int_set(&cache_builds, 0);
     GstHarness *h = harness_new(10, NULL);
@@ -497,7 +601,7 @@ GST_START_TEST(test_frame_only_settings_keep_the_cache) {
     unref_n(f, 8);
     gst_object_unref(cs);
     int builds = g_atomic_int_get(&cache_builds);
-    if (k < 3) {
+    if (k < 4) {
       fail_unless(builds == 1, "%s: %d fits", props[k], builds);
     } else {
       fail_unless(builds >= 8, "psi: %d fits", builds);
@@ -519,9 +623,11 @@ static Suite *music_suite(void) {
   tcase_add_test(tc, test_speed_controller_linear);
   tcase_add_test(tc, test_speed_controller_steps_and_cubic);
   tcase_add_test(tc, test_speed_curve_edited);
+  tcase_add_test(tc, test_speed_seek);
   tcase_add_test(tc, test_pulse_is_truncation);
   tcase_add_test(tc, test_pulse_on_walk);
   tcase_add_test(tc, test_pulse_controller);
+  tcase_add_test(tc, test_pulse_along_direction);
   tcase_add_test(tc, test_frame_only_settings_keep_the_cache);
   return s;
 }
