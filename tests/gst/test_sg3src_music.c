@@ -385,8 +385,9 @@ static GstPadProbeReturn drop_old(GstPad *pad, GstPadProbeInfo *info,
 
 GST_START_TEST(test_speed_seek) {
   /* A controlled walk-speed seeks exactly: frames 12, 4 and 9 after
-   * flushing seeks are the frames played straight through; a constant
-   * walk-speed makes the duration unknown (no loop in whole frames). */
+   * flushing seeks are the frames played straight through; reverse play
+   * gives a constant walk-speed's frames backwards; a walk-speed makes the
+   * duration unknown (no loop in whole frames). */
   GstBuffer *ref[16], *f;
   for (int run = 0; run < 2; run++) {
     GstHarness *h = harness_new(10, NULL);
@@ -423,7 +424,27 @@ GST_START_TEST(test_speed_seek) {
     gst_object_unref(cs);
   }
   unref_n(ref, 16);
-  GstHarness *h = harness(10, "walk-speed=0.5");
+  /* reverse play at a constant walk-speed: the same frames backwards */
+  GstHarness *h = harness(10, "walk-speed=1");
+  pull_n(h, ref, 10);
+  GstPad *sp = gst_element_get_static_pad(h->element, "src");
+  gst_pad_add_probe(sp, GST_PAD_PROBE_TYPE_EVENT_FLUSH, drop_old, h, NULL);
+  gst_object_unref(sp);
+  fail_unless(gst_harness_push_upstream_event(
+      h,
+      gst_event_new_seek(-1.0, GST_FORMAT_TIME,
+                         GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE,
+                         GST_SEEK_TYPE_SET, 0, GST_SEEK_TYPE_SET, GST_SECOND)));
+  for (int i = 9; i >= 0; i--) {
+    f = NULL;
+    fail_unless(gst_harness_pull_until_eos(h, &f) && f, "EOS before %d", i);
+    fail_unless_equals_uint64(GST_BUFFER_OFFSET(f), i);
+    fail_unless(buffers_equal(f, ref[i]), "reverse: frame %d", i);
+    gst_buffer_unref(f);
+  }
+  unref_n(ref, 10);
+  gst_harness_teardown(h);
+  h = harness(10, "walk-speed=0.5");
   gst_buffer_unref(gst_harness_pull(h));
   GstPad *src = gst_element_get_static_pad(h->element, "src");
   gint64 d = 0;
