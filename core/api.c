@@ -6,6 +6,8 @@
 
 #include "error.h"
 #include "generator.h"
+#include "image.h"
+#include "numpy_random.h"
 #include "walk.h"
 
 sg3_status sg3_mapping(sg3_generator *g, const double *z, const float *c,
@@ -22,8 +24,11 @@ sg3_status sg3_mapping(sg3_generator *g, const double *z, const float *c,
                        "the model is conditional (%d classes): a class "
                        "label is required",
                        m->c_dim);
-  if (!rc)
+  if (!rc) {
+    sg3_call_begin(g);
     sg3_generator_mapping(g, z, c, psi, cutoff, ws);
+    rc = sg3_call_end(g, 0, error);
+  }
   return sg3_error_end(rc, SG3_ERR_INVALID_ARGUMENT);
 }
 
@@ -43,8 +48,9 @@ sg3_status sg3_synthesis(sg3_generator *g, const float *ws,
   sg3_error_begin();
   sg3_synthesis_args args = {.transform = transform,
                              .noise_mode = SG3_NOISE_CONST};
-  return sg3_error_end(synthesis(g, ws, &args, img, error),
-                       SG3_ERR_INVALID_ARGUMENT);
+  sg3_call_begin(g);
+  int rc = sg3_call_end(g, synthesis(g, ws, &args, img, error), error);
+  return sg3_error_end(rc, SG3_ERR_INVALID_ARGUMENT);
 }
 
 void sg3_request_init(sg3_request *r) {
@@ -64,7 +70,8 @@ void sg3_request_init(sg3_request *r) {
 
 /* The label for a request's class: one-hot in g->label, the caller's
  * vector, or NULL for unconditional models (which ignore the class, as
- * gen_images.py does). */
+ * gen_images.py does). StyleGAN-XL's gen_images.py draws a missing class
+ * from the seed. */
 static int request_label(sg3_generator *g, const sg3_request *r,
                          const float **label, char **error) {
   const sg3_model *m = g->model;
@@ -78,19 +85,96 @@ static int request_label(sg3_generator *g, const sg3_request *r,
     *label = r->label;
     return 0;
   }
-  if (r->class_index < 0)
+  int klass = r->class_index;
+  if (klass < 0 && m->family->gen_utils_truncation &&
+      r->source == SG3_LATENT_SEED)
+    sg3_classes_from_seed(r->seed, m->c_dim, 1, &klass);
+  if (klass < 0)
     return sg3_set_error(error,
                          "the model is conditional (%d classes): a class is "
                          "required",
                          m->c_dim);
-  if (r->class_index >= m->c_dim)
+  if (klass >= m->c_dim)
     return sg3_set_error(error,
                          "class %d is out of range: the model has classes 0 "
                          "to %d",
                          r->class_index, m->c_dim - 1);
   memset(g->label, 0, sizeof(float) * (size_t)m->c_dim);
-  g->label[r->class_index] = 1.0f;
+  g->label[klass] = 1.0f;
   *label = g->label;
+  return 0;
+}
+
+void sg3_classes_from_seed(uint32_t seed, int c_dim, int n, int *classes) {
+  sg3_randomstate rs;
+  sg3_randomstate_seed(&rs, seed);
+  for (int i = 0; i < n; i++)
+    classes[i] = c_dim > 0 ? (int)sg3_random_randint(&rs, (uint64_t)c_dim) : 0;
+}
+
+/* The class whose centre a SEED or Z request's truncation and editing use:
+ * argmax of the label, the class index, or StyleGAN-XL's class from the
+ * seed; 0 when there is none (a family with one centre). */
+static int request_class(const sg3_generator *g, const sg3_request *r) {
+  const sg3_model *m = g->model;
+  int k = r->class_index;
+  if (m->c_dim == 0)
+    return 0;
+  if (r->label)
+    return sg3_mapping_class(&m->mapping, r->label);
+  if (k < 0 && m->family->gen_utils_truncation && r->source == SG3_LATENT_SEED)
+    sg3_classes_from_seed(r->seed, m->c_dim, 1, &k);
+  return k >= 0 && k < m->c_dim ? k : 0;
+}
+
+/* The multimodal centre: the centroid nearest (L2) to w. */
+static int nearest_centroid(const sg3_request *r, int w_dim, const float *w,
+                            const float **out, char **error) {
+  if (r->num_centroids < 1 || r->num_centroids > (1 << 24))
+    return sg3_set_error(error, "%d centroids given (1 to %d)",
+                         r->num_centroids, 1 << 24);
+  double best = INFINITY;
+  const float *pick = NULL;
+  for (int k = 0; k < r->num_centroids; k++) {
+    const float *c = r->centroids + (size_t)k * w_dim;
+    double d = 0;
+    for (int i = 0; i < w_dim; i++)
+      d += ((double)c[i] - w[i]) * ((double)c[i] - w[i]);
+    if (d < best) { /* the first of equal distances, as argmin */
+      best = d;
+      pick = c;
+    }
+  }
+  if (!pick)
+    return sg3_set_error(error, "the centroids are not finite");
+  *out = pick;
+  return 0;
+}
+
+/* gen_utils.get_w_from_seed's truncation of the mapped (psi 1) ws:
+ * w_avg + (w - w_avg) * psi in float32, on the first cutoff rows. */
+static int truncate_ws(sg3_generator *g, const sg3_request *r,
+                       const float *label, float *ws, char **error) {
+  const sg3_model *m = g->model;
+  const int wd = m->w_dim;
+  const float *w_avg = NULL;
+  if (r->centroids) {
+    if (nearest_centroid(r, wd, ws, &w_avg, error))
+      return -1;
+  } else {
+    w_avg = sg3_mapping_w_avg(
+        &m->mapping, label ? sg3_mapping_class(&m->mapping, label) : 0);
+  }
+  int cutoff = r->cutoff < 0 || r->cutoff > m->num_ws ? m->num_ws : r->cutoff;
+  const float psi = r->psi;
+  for (int row = 0; row < cutoff; row++) {
+    float *w = ws + (size_t)row * wd;
+    for (int i = 0; i < wd; i++) {
+      float t = w[i] - w_avg[i];
+      t = t * psi;
+      w[i] = w_avg[i] + t;
+    }
+  }
   return 0;
 }
 
@@ -124,6 +208,10 @@ static int source_ws(sg3_generator *g, const sg3_request *r, float *ws,
       for (int i = 0; i < m->z_dim; i++)
         if (!isfinite(z[i]))
           return sg3_set_error(error, "z is not finite");
+    }
+    if (m->family->gen_utils_truncation || r->centroids) {
+      sg3_generator_mapping(g, z, label, 1.0f, -1, ws);
+      return truncate_ws(g, r, label, ws, error);
     }
     sg3_generator_mapping(g, z, label, r->psi, r->cutoff, ws);
     return 0;
@@ -192,9 +280,7 @@ int sg3_request_compute_ws(sg3_generator *g, const sg3_request *r, float *ws,
     next.seed = r->seed + 1;
     if (source_ws(g, &next, g->ws2, error))
       return -1;
-    if (sg3_model_get_w_avg(m, r->class_index, g->w_avg, error) != SG3_OK)
-      return -1;
-    const float *avg = g->w_avg;
+    const float *avg = sg3_mapping_w_avg(&m->mapping, request_class(g, r));
     const float b = (float)r->seed_blend, a = (float)(1.0 - r->seed_blend);
     for (int i = 0; i < m->num_ws; i++)
       for (size_t j = 0; j < W; j++) {
@@ -251,9 +337,10 @@ int sg3_request_compute_ws(sg3_generator *g, const sg3_request *r, float *ws,
 sg3_status sg3_request_ws(sg3_generator *g, const sg3_request *r, float *ws,
                           char **error) {
   sg3_error_begin();
+  sg3_call_begin(g);
   int rc = !r || !ws ? sg3_set_error(error, "sg3_request_ws: no request or ws")
                      : sg3_request_compute_ws(g, r, ws, error);
-  return sg3_error_end(rc, SG3_ERR_INVALID_ARGUMENT);
+  return sg3_error_end(sg3_call_end(g, rc, error), SG3_ERR_INVALID_ARGUMENT);
 }
 
 static int render(sg3_generator *g, const sg3_request *r,
@@ -277,23 +364,29 @@ static int render(sg3_generator *g, const sg3_request *r,
   sg3_synthesis_args args = {.transform = transform,
                              .noise_mode = r->noise_mode,
                              .noise_seed = r->noise_seed};
-  if (r->anchor) {
-    if (sg3_model_get_w_avg(m, r->class_index, g->w_avg, error) != SG3_OK)
-      return -1;
-    args.anchor_w_avg = g->w_avg;
-  }
+  if (r->anchor)
+    args.anchor_w_avg = sg3_mapping_w_avg(&m->mapping, request_class(g, r));
   float *img = format == SG3_PIXELS_F32_CHW ? pixels : g->img;
   if (synthesis(g, g->ws, &args, img, error))
     return -1;
   if (format == SG3_PIXELS_U8_HWC)
-    sg3_image_to_u8(img, m->img_channels, m->img_resolution, m->img_resolution,
-                    pixels);
+    sg3_model_image_to_u8(m, img, pixels);
   return 0;
+}
+
+void sg3_model_image_to_u8(const sg3_model *m, const float *img, uint8_t *out) {
+  if (m->family->u8_rule == SG3_U8_XL)
+    sg3_image_to_u8_xl(img, m->img_channels, m->img_resolution,
+                       m->img_resolution, out);
+  else
+    sg3_image_to_u8(img, m->img_channels, m->img_resolution, m->img_resolution,
+                    out);
 }
 
 sg3_status sg3_render(sg3_generator *g, const sg3_request *r,
                       sg3_pixel_format format, void *pixels, char **error) {
   sg3_error_begin();
-  return sg3_error_end(render(g, r, format, pixels, error),
-                       SG3_ERR_INVALID_ARGUMENT);
+  sg3_call_begin(g);
+  int rc = sg3_call_end(g, render(g, r, format, pixels, error), error);
+  return sg3_error_end(rc, SG3_ERR_INVALID_ARGUMENT);
 }

@@ -20,8 +20,37 @@ typedef struct {
   const float *anchor_w_avg;
 } sg3_synthesis_args;
 
+/* What a network costs, from its configuration alone (before anything is
+ * allocated for it). */
+typedef struct {
+  double model_bytes;     /* what building the model allocates, beside the
+                             tensors as read */
+  double generator_bytes; /* the family's part of one generator */
+  double flops;           /* per synthesis pass */
+} sg3_estimate;
+
+/* How gen_images.py of the family turns the float image into 8 bits. */
+typedef enum {
+  SG3_U8_STYLEGAN3, /* img * 127.5 + 128, clamped to [0, 255], truncated */
+  SG3_U8_XL,        /* StyleGAN-XL: trunc(clamp((img + 1) * 255 / 2)) */
+} sg3_u8_rule;
+
 typedef struct {
   const char *name; /* as sg3_model_info.family and the safetensors format */
+  /* gen_images.py's conventions, which sg3_render follows: its 8-bit
+   * rule, and for StyleGAN-XL (gen_utils.get_w_from_seed) truncation after
+   * a psi-1 mapping as w_avg + (w - w_avg) * psi, with a conditional
+   * request's missing class drawn from its seed. The others truncate in
+   * the mapping (G.mapping's lerp) and need a class. sg3_mapping is always
+   * G.mapping. */
+  sg3_u8_rule u8_rule;
+  int gen_utils_truncation;
+  /* The cost of a model from its init_kwargs and stored schedule (NULL for
+   * families that derive it), for generators of nthreads threads running
+   * `simd`'s kernels. */
+  int (*estimate)(const char *init_kwargs, const char *schedule, int winograd,
+                  const sg3_simd *simd, int nthreads, sg3_estimate *est,
+                  char **error);
   /* Parses init_kwargs and builds m->net and m->mapping from m->tensors;
    * sets m->z_dim ... m->img_channels and m->flops. */
   int (*build)(sg3_model *m, const sg3_load_options *options, char **error);
@@ -49,6 +78,7 @@ typedef struct {
 
 extern const sg3_family sg3_family_stylegan3;
 extern const sg3_family sg3_family_stylegan2;
+extern const sg3_family sg3_family_stylegan_xl;
 
 /* The family of that name, or NULL. */
 const sg3_family *sg3_family_find(const char *name);

@@ -2,6 +2,7 @@
  * transform convention of gen_images.py. */
 #include <math.h>
 
+#include "image.h"
 #include "sg3.h"
 
 void sg3_image_to_u8(const float *img, int channels, int height, int width,
@@ -12,6 +13,23 @@ void sg3_image_to_u8(const float *img, int channels, int height, int width,
       /* Two float32 roundings, as torch evaluates x * 127.5 + 128. */
       float v = img[c * plane + p] * 127.5f;
       v = v + 128.0f;
+      v = v < 0 ? 0 : v > 255 ? 255 : v;
+      if (v != v)
+        v = 0;
+      out[p * channels + c] = (uint8_t)v;
+    }
+}
+
+/* StyleGAN-XL's gen_utils.w_to_img: ((img + 1) * 255 / 2).clamp(0, 255)
+ * .to(uint8), in float32 and in that order. */
+void sg3_image_to_u8_xl(const float *img, int channels, int height, int width,
+                        uint8_t *out) {
+  const size_t plane = (size_t)height * width;
+  for (int c = 0; c < channels; c++)
+    for (size_t p = 0; p < plane; p++) {
+      float v = img[c * plane + p] + 1.0f;
+      v = v * 255.0f;
+      v = v / 2.0f;
       v = v < 0 ? 0 : v > 255 ? 255 : v;
       if (v != v)
         v = 0;

@@ -12,7 +12,13 @@
 static int layer_in(const sg3_mapping_config *c, int i) {
   if (i > 0)
     return c->layer_features;
+  if (c->kind == SG3_MAPPING_XL) /* the class projected to z_dim */
+    return c->z_dim + (c->c_dim > 0 ? c->z_dim : 0);
   return c->z_dim + (c->c_dim > 0 ? c->embed_features : 0);
+}
+
+static int xl_conditional(const sg3_mapping_config *c) {
+  return c->kind == SG3_MAPPING_XL && c->c_dim > 0;
 }
 
 static int layer_out(const sg3_mapping_config *c, int i) {
@@ -23,9 +29,24 @@ int sg3_mapping_build(sg3_mapping_network *mn, const sg3_mapping_config *c,
                       const sg3_tensor_set *set, char **error) {
   memset(mn, 0, sizeof *mn);
   mn->cfg = *c;
-  if (c->c_dim > 0 && sg3_fc_build(&mn->embed, set, "mapping.embed", c->c_dim,
-                                   c->embed_features, 1.0, error))
+  if (xl_conditional(c)) {
+    if (c->embed_rows < c->c_dim)
+      return sg3_fail(error, SG3_ERR_CORRUPT,
+                      "the class table (mapping.embed) has %d rows for %d "
+                      "classes",
+                      c->embed_rows, c->c_dim);
+    int64_t tshape[2] = {c->embed_rows, c->embed_features};
+    const sg3_tensor *t =
+        sg3_need_tensor(set, "mapping.embed", "weight", 2, tshape, error);
+    if (!t || sg3_fc_build(&mn->embed_proj, set, "mapping.embed_proj",
+                           c->embed_features, c->z_dim, 1.0, error))
+      return -1;
+    mn->embed_table = t->data;
+  } else if (c->kind == SG3_MAPPING_STYLEGAN && c->c_dim > 0 &&
+             sg3_fc_build(&mn->embed, set, "mapping.embed", c->c_dim,
+                          c->embed_features, 1.0, error)) {
     return -1;
+  }
   mn->fc = calloc((size_t)c->num_layers, sizeof *mn->fc);
   if (!mn->fc)
     return sg3_oom(error, NULL);
@@ -36,17 +57,34 @@ int sg3_mapping_build(sg3_mapping_network *mn, const sg3_mapping_config *c,
                      c->lr_multiplier, error))
       return -1;
   }
-  int64_t wdim[1] = {c->w_dim};
+  int64_t wdim[1] = {c->w_dim}, cw[2] = {c->c_dim, c->w_dim};
   const sg3_tensor *t =
-      sg3_need_tensor(set, "mapping", "w_avg", 1, wdim, error);
+      xl_conditional(c)
+          ? sg3_need_tensor(set, "mapping", "w_avg", 2, cw, error)
+          : sg3_need_tensor(set, "mapping", "w_avg", 1, wdim, error);
   if (!t)
     return -1;
   mn->w_avg = t->data;
   return 0;
 }
 
+int sg3_mapping_class(const sg3_mapping_network *mn, const float *c) {
+  int best = 0;
+  for (int i = 1; i < mn->cfg.c_dim; i++)
+    if (c[i] > c[best])
+      best = i;
+  return best;
+}
+
+const float *sg3_mapping_w_avg(const sg3_mapping_network *mn, int class_index) {
+  if (!xl_conditional(&mn->cfg))
+    return mn->w_avg;
+  return mn->w_avg + (size_t)class_index * mn->cfg.w_dim;
+}
+
 void sg3_mapping_free(sg3_mapping_network *mn) {
   sg3_fc_free(&mn->embed);
+  sg3_fc_free(&mn->embed_proj);
   for (int i = 0; mn->fc && i < mn->cfg.num_layers; i++)
     sg3_fc_free(&mn->fc[i]);
   free(mn->fc);
@@ -87,7 +125,13 @@ void sg3_mapping_forward(const sg3_mapping_network *mn, const sg3_exec *ex,
     x[i] = (float)z[i];
   if (cfg->z_dim > 0)
     normalize_2nd_moment(x, cfg->z_dim);
-  if (cfg->c_dim > 0) {
+  int k = 0; /* XL: the class, whose table row and centre are used */
+  if (xl_conditional(cfg)) {
+    k = sg3_mapping_class(mn, c);
+    const float *e = mn->embed_table + (size_t)k * cfg->embed_features;
+    sg3_fully_connected_mt(ex, &mn->embed_proj, e, x + cfg->z_dim, 1);
+    normalize_2nd_moment(x + cfg->z_dim, cfg->z_dim);
+  } else if (cfg->c_dim > 0) {
     sg3_fully_connected_mt(ex, &mn->embed, c, x + cfg->z_dim, 0);
     normalize_2nd_moment(x + cfg->z_dim, cfg->embed_features);
   }
@@ -99,11 +143,11 @@ void sg3_mapping_forward(const sg3_mapping_network *mn, const sg3_exec *ex,
   }
   if (cutoff < 0 || cutoff > cfg->num_ws)
     cutoff = cfg->num_ws;
+  const float *w_avg = sg3_mapping_w_avg(mn, k);
   for (int r = 0; r < cfg->num_ws; r++) {
     float *row = ws + (size_t)r * cfg->w_dim;
     for (int i = 0; i < cfg->w_dim; i++)
-      row[i] =
-          (psi != 1.0f && r < cutoff) ? lerp(mn->w_avg[i], x[i], psi) : x[i];
+      row[i] = (psi != 1.0f && r < cutoff) ? lerp(w_avg[i], x[i], psi) : x[i];
   }
 }
 
@@ -122,7 +166,23 @@ static int add(sg3_tensor_set *set, const char *name, int ndim,
 int sg3_mapping_random(const sg3_mapping_config *c, sg3_randomstate *rs,
                        sg3_tensor_set *set, char **error) {
   float *d;
-  if (c->c_dim > 0) {
+  if (c->kind == SG3_MAPPING_XL) {
+    /* The class table is there even in unconditional models. */
+    int64_t t[2] = {c->embed_rows, c->embed_features};
+    if (add(set, "mapping.embed.weight", 2, t, &d, error))
+      return -1;
+    for (int64_t i = 0; i < t[0] * t[1]; i++)
+      d[i] = (float)sg3_random_gauss(rs);
+  }
+  if (xl_conditional(c)) {
+    int64_t w[2] = {c->z_dim, c->embed_features}, b[1] = {c->z_dim};
+    if (add(set, "mapping.embed_proj.weight", 2, w, &d, error))
+      return -1;
+    for (int64_t i = 0; i < w[0] * w[1]; i++)
+      d[i] = (float)sg3_random_gauss(rs);
+    if (add(set, "mapping.embed_proj.bias", 1, b, &d, error))
+      return -1;
+  } else if (c->c_dim > 0) {
     int64_t w[2] = {c->embed_features, c->c_dim}, b[1] = {c->embed_features};
     if (add(set, "mapping.embed.weight", 2, w, &d, error))
       return -1;
@@ -143,6 +203,7 @@ int sg3_mapping_random(const sg3_mapping_config *c, sg3_randomstate *rs,
     if (add(set, name, 1, b, &d, error))
       return -1;
   }
-  int64_t wdim[1] = {c->w_dim};
-  return add(set, "mapping.w_avg", 1, wdim, &d, error);
+  int64_t wdim[1] = {c->w_dim}, cw[2] = {c->c_dim, c->w_dim};
+  return xl_conditional(c) ? add(set, "mapping.w_avg", 2, cw, &d, error)
+                           : add(set, "mapping.w_avg", 1, wdim, &d, error);
 }

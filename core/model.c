@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "generator.h"
 #include "io/file.h"
 #include "io/model_file.h"
 
@@ -20,8 +21,8 @@ int sg3_model_winograd(const sg3_model *m) {
 }
 
 const sg3_family *sg3_family_find(const char *name) {
-  static const sg3_family *const families[] = {&sg3_family_stylegan3,
-                                               &sg3_family_stylegan2};
+  static const sg3_family *const families[] = {
+      &sg3_family_stylegan3, &sg3_family_stylegan2, &sg3_family_stylegan_xl};
   for (size_t i = 0; name && i < sizeof families / sizeof *families; i++)
     if (!strcmp(families[i]->name, name))
       return families[i];
@@ -54,6 +55,24 @@ sg3_model *sg3_model_from_tensors(sg3_tensor_set *set, const char *name,
   }
   if (!m->init_kwargs) {
     sg3_fail(error, SG3_ERR_CORRUPT, "%s: the model has no init_kwargs", name);
+    sg3_model_unref(m);
+    return NULL;
+  }
+  /* What building it would allocate, before allocating it. */
+  sg3_estimate est;
+  if (m->family->estimate(m->init_kwargs, m->tensors.schedule,
+                          sg3_model_winograd(m), sg3_simd_get(),
+                          sg3_cpu_count(), &est, error)) {
+    sg3_prefix_error(error, "%s", name);
+    sg3_model_unref(m);
+    return NULL;
+  }
+  double tensors = 0;
+  for (size_t i = 0; i < m->tensors.n; i++)
+    tensors += (double)m->tensors.items[i].numel * sizeof(float);
+  if (sg3_over_budget("the model", tensors + est.model_bytes, est.flops,
+                      m->options.max_memory, error)) {
+    sg3_prefix_error(error, "%s", name);
     sg3_model_unref(m);
     return NULL;
   }
@@ -162,10 +181,19 @@ void sg3_model_get_info(const sg3_model *m, sg3_model_info *info) {
 
 sg3_status sg3_model_get_w_avg(const sg3_model *m, int class_index,
                                float *w_avg, char **error) {
-  (void)class_index; /* one centre for every class in these families */
-  (void)error;
-  memcpy(w_avg, m->mapping.w_avg, (size_t)m->w_dim * sizeof(float));
-  return SG3_OK;
+  sg3_error_begin();
+  /* StyleGAN-XL's conditional models keep one centre per class; the
+   * others one for all, whatever the class. */
+  int per_class = m->mapping.cfg.kind == SG3_MAPPING_XL && m->c_dim > 0;
+  if (per_class && (class_index < 0 || class_index >= m->c_dim))
+    return sg3_error_end(sg3_set_error(error,
+                                       "class %d is out of range: the model "
+                                       "has a centre for classes 0 to %d",
+                                       class_index, m->c_dim - 1),
+                         SG3_ERR_INVALID_ARGUMENT);
+  memcpy(w_avg, sg3_mapping_w_avg(&m->mapping, per_class ? class_index : 0),
+         (size_t)m->w_dim * sizeof(float));
+  return sg3_error_end(0, SG3_OK);
 }
 
 size_t sg3_model_frame_size(const sg3_model *m, sg3_pixel_format format) {

@@ -21,7 +21,10 @@ static int create_random(const char *family, const char *init_kwargs,
     sg3_tensor_set_clear(&set);
     return -1;
   }
-  set.init_kwargs = strdup(init_kwargs);
+  /* A family may store other init_kwargs (StyleGAN-XL superres models:
+   * the SuperresGenerator's). */
+  if (!set.init_kwargs)
+    set.init_kwargs = strdup(init_kwargs);
   set.family = strdup(fam->name);
   if (!set.init_kwargs || !set.family) {
     sg3_tensor_set_clear(&set);

@@ -87,3 +87,23 @@ void sg3_z_from_seed(uint32_t seed, double *z, int z_dim) {
   for (int i = 0; i < z_dim; i++)
     z[i] = sg3_random_gauss(&rs);
 }
+
+int64_t sg3_random_randint(sg3_randomstate *rs, uint64_t high) {
+  /* random_bounded_uint64_fill: rng = high - 1 fits 32 bits, so one
+   * uint32 per try, masked to the smallest 2^k - 1 >= rng. */
+  uint64_t rng = high - 1;
+  if (high <= 1)
+    return 0;
+  if (rng == 0xffffffffu)
+    return sg3_random_uint32(rs);
+  uint32_t mask = (uint32_t)rng;
+  mask |= mask >> 1;
+  mask |= mask >> 2;
+  mask |= mask >> 4;
+  mask |= mask >> 8;
+  mask |= mask >> 16;
+  uint32_t v;
+  while ((v = sg3_random_uint32(rs) & mask) > rng)
+    ;
+  return v;
+}

@@ -18,5 +18,8 @@ uint32_t sg3_random_uint32(sg3_randomstate *rs);
 double sg3_random_double(sg3_randomstate *rs);
 /* np.random.RandomState.randn() / standard_normal() (legacy gauss). */
 double sg3_random_gauss(sg3_randomstate *rs);
+/* np.random.RandomState.randint(0, high) for 1 <= high <= 2^32 (int64, its
+ * default dtype): masked rejection sampling of 32-bit draws. */
+int64_t sg3_random_randint(sg3_randomstate *rs, uint64_t high);
 
 #endif

@@ -114,15 +114,19 @@ static void noise_coefficients(double r, int terms, double *c) {
 }
 
 /* A keyframe's label: class `klass` one-hot, or with klass < 0 the base
- * request's label or class. */
+ * request's label or class, or (StyleGAN-XL, from_seed) the class its
+ * gen_images.py draws from the keyframe's seed. */
 static int keyframe_label(const sg3_model_info *info, const sg3_request *base,
-                          int klass, float *label, char **error) {
+                          int klass, uint32_t seed, int from_seed, float *label,
+                          char **error) {
   if (klass < 0 && base->label) {
     memcpy(label, base->label, sizeof(float) * (size_t)info->c_dim);
     return 0;
   }
   if (klass < 0)
     klass = base->class_index;
+  if (klass < 0 && from_seed)
+    sg3_classes_from_seed(seed, info->c_dim, 1, &klass);
   if (klass < 0)
     return sg3_set_error(error,
                          "the model is conditional (%d classes): a class is "
@@ -255,6 +259,7 @@ static int walk_create(sg3_generator *gen, const sg3_request *base,
       sg3_z_from_seed(seed, w->z + (size_t)i * info.z_dim, info.z_dim);
       if (info.c_dim > 0 &&
           keyframe_label(&info, base, spec->classes ? spec->classes[i] : -1,
+                         seed, gen->model->family->gen_utils_truncation,
                          w->labels + (size_t)i * info.c_dim, error))
         goto out;
     }
@@ -303,8 +308,13 @@ sg3_status sg3_walk_create(sg3_generator *gen, const sg3_request *base,
                            char **error) {
   sg3_error_begin();
   *out = NULL;
-  return sg3_error_end(walk_create(gen, base, spec, out, error),
-                       SG3_ERR_INVALID_ARGUMENT);
+  sg3_call_begin(gen);
+  int rc = sg3_call_end(gen, walk_create(gen, base, spec, out, error), error);
+  if (rc && *out) { /* cancelled after all: the keyframes are garbage */
+    sg3_walk_free(*out);
+    *out = NULL;
+  }
+  return sg3_error_end(rc, SG3_ERR_INVALID_ARGUMENT);
 }
 
 int sg3_walk_num_keyframes(const sg3_walk *w) {

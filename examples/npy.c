@@ -65,12 +65,21 @@ int npy_read(const char *path, npy_array *a, char *err, size_t errlen) {
       sh++;
       continue;
     }
-    if (a->ndim == 8 || v > (1ull << 32))
+    if (a->ndim == 8 || v > (1ull << 32) ||
+        (v && a->numel > (SIZE_MAX / 16) / v))
       goto bad;
     a->shape[a->ndim++] = (size_t)v;
     a->numel *= (size_t)v;
     sh = end;
   }
+  /* No more than the file holds, before allocating. */
+  long here = ftell(f);
+  if (here < 0 || fseek(f, 0, SEEK_END) != 0)
+    goto bad;
+  long size = ftell(f);
+  if (size < here || (size_t)(size - here) / esize < a->numel ||
+      fseek(f, here, SEEK_SET) != 0)
+    goto bad;
   a->data = malloc(a->numel * esize + 1);
   if (!a->data || fread(a->data, esize, a->numel, f) != a->numel)
     goto bad;

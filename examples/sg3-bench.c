@@ -4,6 +4,8 @@
  *   sg3-bench --network FILE [options]
  *   sg3-bench --config stylegan3-t|stylegan3-r|stylegan2 --resolution N
  *             [--channel-base B --channel-max M] [options]
+ *   sg3-bench --config stylegan-xl-t|stylegan-xl-r --resolution N
+ *             (StyleGAN-XL's ImageNet networks: a 16x16 stem and 2x heads)
  *   options: --frames N (20) --warmup N (3) --threads N (0 = one per CPU)
  *            --simd avx512|avx2|generic --no-winograd --no-sgemm
  *
@@ -18,6 +20,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "bytes_arg.h"
 #include "sg3.h"
 
 /* OpenBLAS reports its kernel; other BLAS libraries lack this. */
@@ -41,15 +44,23 @@ static double median(double *v, int n) {
 }
 
 static void usage(FILE *f) {
-  fprintf(f, "usage: sg3-bench --network FILE [options]\n"
-             "       sg3-bench --config stylegan3-t|stylegan3-r|stylegan2 "
-             "--resolution N\n"
-             "                 [--channel-base B] [--channel-max M] [options]\n"
-             "options: --frames N (20)  --warmup N (3)  --threads N (0 = one "
-             "per CPU)\n"
-             "         --simd avx512|avx2|generic (default: the best here)\n"
-             "         --no-winograd (direct 3x3 convolutions)\n"
-             "         --no-sgemm (skip the BLAS reference)\n");
+  fprintf(f,
+          "usage: sg3-bench --network FILE [options]\n"
+          "       sg3-bench --config stylegan3-t|stylegan3-r|stylegan2 "
+          "--resolution N\n"
+          "                 [--channel-base B] [--channel-max M] [options]\n"
+          "       sg3-bench --config stylegan-xl-t|stylegan-xl-r --resolution "
+          "N\n"
+          "                 (N = 16, 32, ... 1024: StyleGAN-XL's ImageNet "
+          "networks)\n"
+          "options: --frames N (20)  --warmup N (3)  --threads N (0 = one "
+          "per CPU)\n"
+          "         --simd avx512|avx2|generic (default: the best here)\n"
+          "         --no-winograd (direct 3x3 convolutions)\n"
+          "         --no-sgemm (skip the BLAS reference)\n"
+          "         --max-memory SIZE (refuse above SIZE bytes, e.g. 4G; "
+          "default 3/4\n"
+          "           of the memory; none)\n");
 }
 
 static int parse_int(const char *opt, const char *s, int lo, int hi, int *out) {
@@ -127,7 +138,14 @@ int main(int argc, char **argv) {
       do_sgemm = 0;
     else if (!strcmp(a, "--no-winograd"))
       load.winograd = 0;
-    else if (!strcmp(a, "--simd") && v)
+    else if (!strcmp(a, "--max-memory")) {
+      if (parse_bytes_arg(v, &load.max_memory)) {
+        fprintf(stderr, "sg3-bench: --max-memory needs a size like 4G\n");
+        return 1;
+      }
+      gopt.max_memory = load.max_memory;
+      i++;
+    } else if (!strcmp(a, "--simd") && v)
       gopt.simd = argv[++i];
     else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       usage(stdout);
@@ -152,11 +170,46 @@ int main(int argc, char **argv) {
   if (network) {
     sg3_model_open(network, &load, &model, &error);
     snprintf(desc, sizeof desc, "%s", network);
+  } else if (!strncmp(config, "stylegan-xl-", 12)) {
+    /* StyleGAN-XL's train.py for ImageNet: a 16x16 stem (--syn_layers 10,
+     * z_dim 64, w_dim 512, doubled channels; R doubles them again), then
+     * one --superres --up_factor 2 --head_layers 7 stage per doubling. */
+    int r = !strcmp(config + 12, "r");
+    if ((!r && strcmp(config + 12, "t")) || resolution < 16 ||
+        resolution & (resolution - 1)) {
+      fprintf(stderr, "sg3-bench: --config stylegan-xl-t or stylegan-xl-r "
+                      "with --resolution 16, 32, 64, ... 1024\n");
+      return 1;
+    }
+    if (!cbase)
+      cbase = r ? 131072 : 65536;
+    if (!cmax)
+      cmax = r ? 2048 : 1024;
+    char stages[512] = "";
+    for (int res = 32; res <= resolution; res *= 2)
+      snprintf(stages + strlen(stages), sizeof stages - strlen(stages),
+               "%s{\"head_layers\": 7, \"up_factor\": 2}",
+               res > 32 ? ", " : "");
+    char kwargs[1024];
+    snprintf(kwargs, sizeof kwargs,
+             "{\"z_dim\": 64, \"w_dim\": 512, \"c_dim\": 1000, "
+             "\"img_resolution\": 16, \"img_channels\": 3, "
+             "\"channel_base\": %d, \"channel_max\": %d, \"num_layers\": 10, "
+             "\"conv_kernel\": %d, \"use_radial_filters\": %s, "
+             "\"mapping_kwargs\": {\"rand_embedding\": false, "
+             "\"num_layers\": 2}, \"superres\": [%s]}",
+             cbase, cmax, r ? 1 : 3, r ? "true" : "false", stages);
+    sg3_model_create_random("stylegan-xl", kwargs, 1, &load, &model, &error);
+    snprintf(desc, sizeof desc,
+             "%s %dx%d (16x16 stem + %d heads), channel_base %d, channel_max "
+             "%d, random weights",
+             config, resolution, resolution, __builtin_ctz(resolution) - 4,
+             cbase, cmax);
   } else {
     int r = !strcmp(config, "stylegan3-r"), sg2 = !strcmp(config, "stylegan2");
     if (!r && !sg2 && strcmp(config, "stylegan3-t")) {
-      fprintf(stderr, "sg3-bench: --config is stylegan3-t, stylegan3-r or "
-                      "stylegan2\n");
+      fprintf(stderr, "sg3-bench: --config is stylegan3-t, stylegan3-r, "
+                      "stylegan2, stylegan-xl-t or stylegan-xl-r\n");
       return 1;
     }
     if (!resolution) {

@@ -1,7 +1,8 @@
-/* sg3-gen: images from a StyleGAN3 or StyleGAN2 network, with the options
- * and output of the official gen_images.py; also generate.py's
- * --projected-w and style_mixing.py's grid, and the editing options of
- * sg3src (directions, anchoring, fractional seeds). */
+/* sg3-gen: images from a StyleGAN3, StyleGAN2 or StyleGAN-XL network, with
+ * the options and output of the official gen_images.py (StyleGAN-XL's adds
+ * --batch-sz, --centroids-path and a class drawn from the seed); also
+ * generate.py's --projected-w and style_mixing.py's grid, and the editing
+ * options of sg3src (directions, anchoring, fractional seeds). */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bytes_arg.h"
 #include "npy.h"
 #include "pngio.h"
 #include "sg3.h"
@@ -21,8 +23,9 @@ static void usage(FILE *f) {
           "usage: %s --network FILE (--seeds LIST | --projected-w FILE) "
           "--outdir DIR [options]\n"
           "\n"
-          "Generates images like gen_images.py: DIR/seedNNNN.png for each "
-          "seed.\n"
+          "Generates images like gen_images.py (StyleGAN3's, or "
+          "StyleGAN-XL's for its\n"
+          "networks): DIR/seedNNNN.png for each seed.\n"
           "\n"
           "  --network FILE      model (.safetensors, or an official .pkl:\n"
           "                      StyleGAN3, StyleGAN2(-ADA), TensorFlow "
@@ -59,11 +62,23 @@ static void usage(FILE *f) {
           "                      visualizer's fractional seeds)\n"
           "  --trunc PSI         truncation psi (default 1)\n"
           "  --trunc-cutoff N    truncate only the first N ws (default all)\n"
-          "  --class K           class label (required for conditional "
-          "models)\n"
-          "  --translate X,Y     translate the image (default 0,0; "
-          "StyleGAN3)\n"
-          "  --rotate DEG        rotate the image (default 0; StyleGAN3)\n"
+          "  --class LIST        class label(s), e.g. 207 or 1,3-5; "
+          "required for\n"
+          "                      conditional StyleGAN3 models; StyleGAN-XL "
+          "draws it\n"
+          "                      from the seed when it is not given. With "
+          "several:\n"
+          "                      DIR/seedNNNN-classKKKK.png\n"
+          "  --centroids-path F  multimodal truncation toward the nearest of "
+          "the\n"
+          "                      centroids in F (.npy [K, w_dim], as "
+          "StyleGAN-XL's)\n"
+          "  --batch-sz N        N images per seed in a grid, z = "
+          "randn(N, z_dim)\n"
+          "                      (StyleGAN-XL's gen_images.py; default 1)\n"
+          "  --translate X,Y     translate the image (default 0,0; not "
+          "StyleGAN2)\n"
+          "  --rotate DEG        rotate the image (default 0; not StyleGAN2)\n"
           "  --noise-mode MODE   const (default), none or random: the "
           "per-layer\n"
           "                      noise of networks that have it "
@@ -72,7 +87,12 @@ static void usage(FILE *f) {
           "(repeatable,\n"
           "                      not torch's)\n"
           "  --npy               also write DIR/seedNNNN.npy (float32 "
-          "[C,H,W])\n"
+          "[C,H,W], with\n"
+          "                      --batch-sz [N,C,H,W])\n"
+          "  --max-memory SIZE   refuse models and generators estimated "
+          "above SIZE\n"
+          "                      bytes (e.g. 4G; default 3/4 of the "
+          "memory; none)\n"
           "  -h, --help          this help\n",
           prog);
 }
@@ -121,6 +141,56 @@ static int parse_range(const char *s, int *first, int *last) {
   *first = (int)a;
   *last = (int)b;
   return rc ? -1 : 0;
+}
+
+/* os.makedirs(path, exist_ok=True), as gen_images.py creates --outdir. */
+static int make_dirs(const char *path) {
+  char *p = strdup(path);
+  if (!p)
+    return -1;
+  int rc = 0;
+  for (char *s = p + 1; *s && !rc; s++)
+    if (*s == '/') {
+      *s = 0;
+      rc = mkdir(p, 0777) != 0 && errno != EEXIST;
+      *s = '/';
+    }
+  if (!rc)
+    rc = mkdir(p, 0777) != 0 && errno != EEXIST;
+  free(p);
+  return rc ? -1 : 0;
+}
+
+/* np.load of a [K, w_dim] float32 or float64 .npy, as floats. */
+static float *read_centroids(const char *path, int w_dim, int *k) {
+  npy_array a;
+  char err[512];
+  if (npy_read(path, &a, err, sizeof err)) {
+    fail("--centroids-path: %s", err);
+    return NULL;
+  }
+  int f4 = !strcmp(a.dtype, "<f4"), f8 = !strcmp(a.dtype, "<f8");
+  if ((!f4 && !f8) || a.ndim != 2 || a.shape[1] != (size_t)w_dim ||
+      a.shape[0] < 1 || a.shape[0] > 1 << 24) {
+    fprintf(stderr,
+            "%s: --centroids-path: %s is not a [K, %d] float array (the "
+            "model's w_dim)\n",
+            prog, path, w_dim);
+    npy_free(&a);
+    return NULL;
+  }
+  float *c = malloc(a.numel * sizeof *c);
+  for (size_t i = 0; c && i < a.numel; i++)
+    c[i] = f4 ? ((float *)a.data)[i] : (float)((double *)a.data)[i];
+  for (size_t i = 0; c && i < a.numel; i++)
+    if (!isfinite(c[i])) {
+      fail("--centroids-path: %s holds NaN or infinity", path);
+      free(c);
+      c = NULL;
+    }
+  *k = (int)a.shape[0];
+  npy_free(&a);
+  return c;
 }
 
 /* "0,1,4-6" -> seeds; at most 1 << 20 of them. */
@@ -181,6 +251,12 @@ typedef struct {
   const char *save_w; /* directory for the ws, or NULL */
   float *img, *ws;
   uint8_t *u8;
+  /* --batch-sz: N images of one seed in a grid (gen_utils.create_image_grid:
+   * ceil(sqrt(N)) columns, row by row, black where none) */
+  int batch;
+  uint8_t *grid;
+  double *z;
+  int *classes;
 } output;
 
 /* Renders the request as DIR/<name>.png (and .npy, .npz); keeps the 8-bit
@@ -200,8 +276,8 @@ static int emit(output *o, const sg3_request *request, const char *name) {
   }
   const sg3_model_info *i = &o->info;
   char path[4096];
-  sg3_image_to_u8(o->img, i->img_channels, i->img_resolution, i->img_resolution,
-                  o->u8);
+  /* the 8-bit rule of the family's gen_images.py */
+  sg3_model_image_to_u8(sg3_generator_get_model(o->gen), o->img, o->u8);
   snprintf(path, sizeof path, "%s/%s.png", o->outdir, name);
   if (png_write_u8(path, o->u8, i->img_resolution, i->img_resolution,
                    i->img_channels)) {
@@ -220,6 +296,63 @@ static int emit(output *o, const sg3_request *request, const char *name) {
   if (o->save_w) {
     snprintf(path, sizeof path, "%s/%s.npz", o->save_w, name);
     if (sg3_latents_save(path, o->ws, 1, i->num_ws, i->w_dim, &error) !=
+        SG3_OK) {
+      fail("%s", error);
+      free(error);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* StyleGAN-XL's gen_images.py --batch-sz N: z = RandomState(seed).randn(N,
+ * z_dim), row by row, and without a class the N classes its RandomState(seed)
+ * draws; one grid image. */
+static int emit_batch(output *o, const sg3_request *base, const char *name) {
+  const sg3_model_info *i = &o->info;
+  const int N = o->batch, R = i->img_resolution, C = i->img_channels;
+  const int gw = (int)ceil(sqrt((double)N)), gh = (N - 1) / gw + 1;
+  const size_t npix = (size_t)C * R * R, nws = (size_t)i->num_ws * i->w_dim;
+  sg3_request req = *base;
+  char *error = NULL;
+  sg3_z_from_seed(base->seed, o->z, N * i->z_dim);
+  if (i->c_dim > 0 && base->class_index < 0)
+    sg3_classes_from_seed(base->seed, i->c_dim, N, o->classes);
+  memset(o->grid, 0, (size_t)gw * gh * npix);
+  req.source = SG3_LATENT_Z;
+  for (int b = 0; b < N; b++) {
+    req.z = o->z + (size_t)b * i->z_dim;
+    if (i->c_dim > 0 && base->class_index < 0)
+      req.class_index = o->classes[b];
+    float *img = o->img + (size_t)b * npix;
+    if (sg3_render(o->gen, &req, SG3_PIXELS_F32_CHW, img, &error) != SG3_OK ||
+        (o->save_w &&
+         sg3_request_ws(o->gen, &req, o->ws + b * nws, &error) != SG3_OK)) {
+      fail("%s", error);
+      free(error);
+      return -1;
+    }
+    sg3_model_image_to_u8(sg3_generator_get_model(o->gen), img, o->u8);
+    int gx = b % gw, gy = b / gw;
+    for (int y = 0; y < R; y++)
+      memcpy(o->grid + (((size_t)gy * R + y) * gw * R + (size_t)gx * R) * C,
+             o->u8 + (size_t)y * R * C, (size_t)R * C);
+  }
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s.png", o->outdir, name);
+  if (png_write_u8(path, o->grid, gw * R, gh * R, C)) {
+    fail("cannot write %s", path);
+    return -1;
+  }
+  size_t shape[4] = {(size_t)N, (size_t)C, (size_t)R, (size_t)R};
+  snprintf(path, sizeof path, "%s/%s.npy", o->outdir, name);
+  if (o->write_npy && npy_write_f32(path, o->img, 4, shape)) {
+    fail("cannot write %s", path);
+    return -1;
+  }
+  if (o->save_w) {
+    snprintf(path, sizeof path, "%s/%s.npz", o->save_w, name);
+    if (sg3_latents_save(path, o->ws, N, i->num_ws, i->w_dim, &error) !=
         SG3_OK) {
       fail("%s", error);
       free(error);
@@ -301,6 +434,9 @@ int main(int argc, char **argv) {
     O_DIRECTION_LAYERS,
     O_ANCHOR,
     O_SEED_BLEND,
+    O_MAXMEM,
+    O_CENTROIDS,
+    O_BATCH,
   };
   static const struct option opts[] = {
       {"network", required_argument, 0, O_NETWORK},
@@ -325,14 +461,20 @@ int main(int argc, char **argv) {
       {"direction-layers", required_argument, 0, O_DIRECTION_LAYERS},
       {"anchor", no_argument, 0, O_ANCHOR},
       {"seed-blend", required_argument, 0, O_SEED_BLEND},
+      {"max-memory", required_argument, 0, O_MAXMEM},
+      {"centroids-path", required_argument, 0, O_CENTROIDS},
+      {"batch-sz", required_argument, 0, O_BATCH},
       {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0}};
   const char *network = NULL, *seeds_arg = NULL, *outdir = NULL;
   const char *projected_w = NULL, *mix_arg = NULL, *direction = NULL;
   double psi = 1, tx = 0, ty = 0, rotate = 0, strength = 1, blend = 0;
-  long long cutoff = -1, class_idx = -1, dir_index = -1;
+  long long cutoff = -1, dir_index = -1;
+  const char *classes_arg = NULL, *centroids_path = NULL;
+  int batch = 1;
   const char *save_w = NULL;
   int write_npy = 0, mix_grid = 0, anchor = 0, c;
+  uint64_t max_memory = 0;
   int styles_first = 0, styles_last = 6, dir_first = 0, dir_last = -1;
   sg3_noise_mode noise_mode = SG3_NOISE_CONST;
   opterr = 0;
@@ -358,9 +500,15 @@ int main(int argc, char **argv) {
       cutoff = (long long)u;
       break;
     case O_CLASS:
-      if (parse_uint(optarg, 1 << 20, &u))
-        return fail("--class: '%s' is not a class index", optarg);
-      class_idx = (long long)u;
+      classes_arg = optarg;
+      break;
+    case O_CENTROIDS:
+      centroids_path = optarg;
+      break;
+    case O_BATCH:
+      if (parse_uint(optarg, 1024, &u) || u < 1)
+        return fail("--batch-sz: '%s' is not a count from 1 to 1024", optarg);
+      batch = (int)u;
       break;
     case O_TRANSLATE: {
       char *comma = strchr(optarg, ',');
@@ -427,6 +575,10 @@ int main(int argc, char **argv) {
       if (parse_double(optarg, &blend) || blend < 0 || blend > 1)
         return fail("--seed-blend: '%s' is not a number in 0..1", optarg);
       break;
+    case O_MAXMEM:
+      if (parse_bytes_arg(optarg, &max_memory))
+        return fail("--max-memory: '%s' is not a size like 4G", optarg);
+      break;
     case 'h':
       usage(stdout);
       return 0;
@@ -444,8 +596,11 @@ int main(int argc, char **argv) {
     return fail("%s", "--mix-seeds mixes seeds: not with --projected-w");
   if (mix_grid && !mix_arg)
     return fail("%s", "--mix-grid needs --mix-seeds");
-  uint32_t *seeds = NULL, *mix_seeds = NULL;
-  size_t nseeds = 0, nmix = 0;
+  if (batch > 1 && (projected_w || mix_arg))
+    return fail("%s", "--batch-sz draws latents from seeds: not with "
+                      "--projected-w or --mix-seeds");
+  uint32_t *seeds = NULL, *mix_seeds = NULL, *classes = NULL;
+  size_t nseeds = 0, nmix = 0, nclasses = 0;
   if (seeds_arg && !projected_w && parse_seeds(seeds_arg, &seeds, &nseeds))
     return fail("--seeds: '%s' is not a list like 0,1,4-6 of seeds "
                 "0..4294967295",
@@ -456,18 +611,37 @@ int main(int argc, char **argv) {
                 "0..4294967295",
                 mix_arg);
   }
+  if (classes_arg && parse_seeds(classes_arg, &classes, &nclasses)) {
+    free(seeds);
+    free(mix_seeds);
+    return fail("--class: '%s' is not a class index or a list like 1,3-5",
+                classes_arg);
+  }
+  if (nclasses > 1 && (projected_w || mix_arg)) {
+    free(seeds);
+    free(mix_seeds);
+    free(classes);
+    return fail("%s", "several classes: only for images of --seeds");
+  }
 
   printf("Loading networks from \"%s\"...\n", network);
   char *error = NULL;
-  sg3_model *model = sg3_model_load(network, &error);
-  if (!model) {
+  sg3_load_options load;
+  sg3_load_options_init(&load);
+  load.max_memory = max_memory;
+  sg3_model *model = NULL;
+  if (sg3_model_open(network, &load, &model, &error) != SG3_OK) {
     fail("%s", error);
     free(error);
     free(seeds);
     free(mix_seeds);
+    free(classes);
     return 1;
   }
-  output o = {.outdir = outdir, .write_npy = write_npy, .save_w = save_w};
+  output o = {.outdir = outdir,
+              .write_npy = write_npy,
+              .save_w = save_w,
+              .batch = batch};
   sg3_model_get_info(model, &o.info);
   const sg3_model_info info = o.info;
   sg3_request req;
@@ -482,25 +656,29 @@ int main(int argc, char **argv) {
   req.anchor = anchor;
   req.mix_first = styles_first;
   req.mix_last = styles_last;
-  int rc = 1;
+  int rc = 1, xl = !strcmp(info.family, "stylegan-xl");
+  float *centroids = NULL;
   sg3_latents proj = {0}, dir = {0};
   if (info.c_dim > 0) {
-    if (class_idx < 0 && !projected_w) {
+    /* StyleGAN-XL's gen_images.py draws a missing class from the seed */
+    if (!nclasses && !projected_w && !xl) {
       fail("%s", "Must specify class label with --class when using a "
                  "conditional network");
       goto done;
     }
-    if (class_idx >= info.c_dim) {
-      fprintf(stderr,
-              "%s: --class %lld is out of range: the network has %d "
-              "classes (0..%d)\n",
-              prog, class_idx, info.c_dim, info.c_dim - 1);
-      goto done;
-    }
-    req.class_index = (int)class_idx;
-  } else if (class_idx >= 0) {
+    for (size_t k = 0; k < nclasses; k++)
+      if (classes[k] >= (uint32_t)info.c_dim) {
+        fprintf(stderr,
+                "%s: --class %u is out of range: the network has %d "
+                "classes (0..%d)\n",
+                prog, classes[k], info.c_dim, info.c_dim - 1);
+        goto done;
+      }
+    req.class_index = nclasses ? (int)classes[0] : -1;
+  } else if (nclasses) {
     printf("warn: --class=lbl ignored when running on an unconditional "
            "network\n");
+    nclasses = 0;
   }
   /* As gen_images.py, which sets the transform only where
    * G.synthesis.input exists. */
@@ -508,6 +686,10 @@ int main(int argc, char **argv) {
     printf("warn: --translate and --rotate ignored: %s networks have no "
            "input transform\n",
            info.family);
+  if (centroids_path && !(centroids = read_centroids(centroids_path, info.w_dim,
+                                                     &req.num_centroids)))
+    goto done;
+  req.centroids = centroids;
   if (anchor && !info.has_transform)
     printf("warn: --anchor ignored: a %s network has no input transform\n",
            info.family);
@@ -559,22 +741,30 @@ int main(int argc, char **argv) {
     req.direction_first = dir_first;
     req.direction_last = dir_last;
   }
-  if (mkdir(outdir, 0777) != 0 && errno != EEXIST) {
+  if (make_dirs(outdir) != 0) {
     fprintf(stderr, "%s: cannot create %s: %s\n", prog, outdir,
             strerror(errno));
     goto done;
   }
-  if (save_w && mkdir(save_w, 0777) != 0 && errno != EEXIST) {
+  if (save_w && make_dirs(save_w) != 0) {
     fprintf(stderr, "%s: cannot create %s: %s\n", prog, save_w,
             strerror(errno));
     goto done;
   }
 
-  o.gen = sg3_generator_new(model, &error);
-  o.img = malloc(sg3_model_frame_size(model, SG3_PIXELS_F32_CHW));
+  sg3_generator_options gopt;
+  sg3_generator_options_init(&gopt);
+  gopt.max_memory = max_memory;
+  sg3_generator_create(model, &gopt, &o.gen, &error);
+  o.img = malloc(batch * sg3_model_frame_size(model, SG3_PIXELS_F32_CHW));
   o.u8 = malloc(sg3_model_frame_size(model, SG3_PIXELS_U8_HWC));
-  o.ws = malloc(sizeof(float) * (size_t)info.num_ws * info.w_dim);
-  if (!o.gen || !o.img || !o.u8 || !o.ws) {
+  o.ws = malloc(sizeof(float) * batch * info.num_ws * info.w_dim);
+  const size_t cells = (size_t)ceil(sqrt((double)batch)) *
+                       ((batch - 1) / (int)ceil(sqrt((double)batch)) + 1);
+  o.grid = calloc(cells, sg3_model_frame_size(model, SG3_PIXELS_U8_HWC));
+  o.z = calloc((size_t)batch * info.z_dim, sizeof *o.z);
+  o.classes = calloc((size_t)batch, sizeof *o.classes);
+  if (!o.gen || !o.img || !o.u8 || !o.ws || !o.grid || !o.z || !o.classes) {
     fail("%s", error ? error : "out of memory");
     goto done;
   }
@@ -613,14 +803,23 @@ int main(int argc, char **argv) {
     if (mix_grid && write_grid(&o, &req, seeds, nseeds, mix_seeds, nmix))
       goto done;
   } else {
-    for (size_t i = 0; i < nseeds; i++) {
-      printf("Generating image for seed %u (%zu/%zu) ...\n", seeds[i], i,
-             nseeds);
-      fflush(stdout);
-      req.seed = seeds[i];
-      snprintf(name, sizeof name, "seed%04u", seeds[i]);
-      if (emit(&o, &req, name))
-        goto done;
+    /* One pass per class; without --class, the network's own choice. */
+    for (size_t k = 0; k < (nclasses ? nclasses : 1); k++) {
+      if (nclasses)
+        req.class_index = (int)classes[k];
+      for (size_t i = 0; i < nseeds; i++) {
+        printf("Generating image for seed %u (%zu/%zu) ...\n", seeds[i], i,
+               nseeds);
+        fflush(stdout);
+        req.seed = seeds[i];
+        if (nclasses > 1)
+          snprintf(name, sizeof name, "seed%04u-class%04u", seeds[i],
+                   classes[k]);
+        else
+          snprintf(name, sizeof name, "seed%04u", seeds[i]);
+        if (batch > 1 ? emit_batch(&o, &req, name) : emit(&o, &req, name))
+          goto done;
+      }
     }
   }
   rc = 0;
@@ -629,9 +828,14 @@ done:
   free(o.img);
   free(o.u8);
   free(o.ws);
+  free(o.grid);
+  free(o.z);
+  free(o.classes);
+  free(centroids);
   free(error);
   free(seeds);
   free(mix_seeds);
+  free(classes);
   sg3_latents_clear(&proj);
   sg3_latents_clear(&dir);
   sg3_model_unref(model);

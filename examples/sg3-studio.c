@@ -30,6 +30,9 @@
 #ifdef HAVE_RTSP
 #include <gst/rtsp-server/rtsp-server.h>
 #endif
+#ifdef HAVE_MUSIC
+#include "music-live.h"
+#endif
 
 GST_DEBUG_CATEGORY(sg3_studio_debug);
 
@@ -811,6 +814,17 @@ static void build_pipeline(Studio *st, char **sets, const char *model) {
     g_free(part);
   }
   g_free(fixed);
+#ifdef HAVE_MUSIC
+  if (st->audio) {
+    char *err = NULL;
+    char *audio = sg3_audio_react_launch(st->audio_spec, "audio",
+                                         st->audio_monitor, &err);
+    if (!audio)
+      die("--audio: %s", err);
+    g_string_append_printf(l, " %s", audio);
+    g_free(audio);
+  }
+#endif
   GST_INFO("pipeline: %s", l->str);
   GError *err = NULL;
   st->pipeline =
@@ -821,6 +835,8 @@ static void build_pipeline(Studio *st, char **sets, const char *model) {
 
   st->src = gst_bin_get_by_name(GST_BIN(st->pipeline), "src");
   st->src_class = G_OBJECT_GET_CLASS(st->src);
+  if (st->audio) /* walk-speed moves walks (--set animation=none stops it) */
+    g_object_set(st->src, "animation", 1, NULL);
   for (char **s = sets; s && *s; s++)
     apply_set(st, *s);
   if (model) {
@@ -912,6 +928,16 @@ static void stop_pipeline(Studio *st) {
 
 /* ---- main ---- */
 
+static Studio *the_studio; /* for the --audio callback */
+
+static gboolean on_audio_option(const gchar *name, const gchar *value,
+                                gpointer data, GError **error) {
+  the_studio->audio = TRUE;
+  g_free(the_studio->audio_spec);
+  the_studio->audio_spec = g_strdup(value);
+  return TRUE;
+}
+
 static gboolean on_signal(gpointer data) {
   Studio *st = data;
   g_main_loop_quit(st->loop);
@@ -953,6 +979,10 @@ int main(int argc, char **argv) {
   st->element = g_strdup("sg3src");
   char *fps = g_strdup("30"), *models = NULL, *model = NULL, **sets = NULL;
   gboolean no_osc = FALSE, require_token = FALSE;
+  the_studio = st;
+  char *audio_preset = g_strdup("default");
+  double audio_pulse = NAN, audio_base = NAN, audio_strength = NAN;
+  gboolean audio_class = FALSE, audio_no_monitor = FALSE;
 
   GOptionEntry entries[] = {
       {"address", 'a', 0, G_OPTION_ARG_STRING, &st->address,
@@ -1001,6 +1031,23 @@ int main(int argc, char **argv) {
        "width and height of --rtsp and --record (default 512)", "N"},
       {"element", 0, 0, G_OPTION_ARG_STRING, &st->element,
        "the source element (default sg3src)", "NAME"},
+      {"audio", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK,
+       (gpointer)on_audio_option,
+       "sound drives pulse and walk-speed: the default input, pulse:NAME, "
+       "alsa:DEVICE or a file (played in real time)",
+       "[DEVICE|FILE]"},
+      {"audio-preset", 0, 0, G_OPTION_ARG_STRING, &audio_preset,
+       "calm, default or energetic (as sg3-music)", "NAME"},
+      {"audio-pulse", 0, 0, G_OPTION_ARG_DOUBLE, &audio_pulse,
+       "pulse at a full beat (default 1; pulse-psi sets its effect)", "X"},
+      {"audio-speed-base", 0, 0, G_OPTION_ARG_DOUBLE, &audio_base,
+       "walk speed in silence, keyframes per second (default 0.1)", "V"},
+      {"audio-speed-strength", 0, 0, G_OPTION_ARG_DOUBLE, &audio_strength,
+       "walk speed added at full sustained energy (default 0.6)", "V"},
+      {"audio-class", 0, 0, G_OPTION_ARG_NONE, &audio_class,
+       "conditional models: the class follows the dominant pitch class", NULL},
+      {"no-monitor", 0, 0, G_OPTION_ARG_NONE, &audio_no_monitor,
+       "do not play an --audio file through autoaudiosink", NULL},
       {NULL}};
   GOptionContext *ctx = g_option_context_new("- live control page for sg3src");
   g_option_context_set_summary(
@@ -1014,8 +1061,33 @@ int main(int argc, char **argv) {
   if (!g_option_context_parse(ctx, &argc, &argv, &err))
     die("%s", err->message);
   g_option_context_free(ctx);
+  if (st->audio && !st->audio_spec && argc == 2) /* --audio FILE */
+    st->audio_spec = g_strdup(argv[--argc]);
   if (argc > 1)
     die("unexpected argument '%s' (see --help)", argv[1]);
+#ifdef HAVE_MUSIC
+  Sg3MusicMapping audio_map;
+  sg3_music_mapping_init(&audio_map);
+  if (!sg3_music_mapping_preset(&audio_map, audio_preset))
+    die("--audio-preset %s: expected calm, default or energetic", audio_preset);
+  if (!isnan(audio_pulse))
+    audio_map.pulse_gain = audio_pulse;
+  if (!isnan(audio_base))
+    audio_map.speed_base = audio_base;
+  if (!isnan(audio_strength))
+    audio_map.speed_gain = audio_strength;
+  if (!(audio_map.pulse_gain >= 0 && audio_map.pulse_gain <= 100))
+    die("--audio-pulse: expected 0 to 100");
+  if (!(audio_map.speed_base >= 0 && audio_map.speed_gain >= 0 &&
+        audio_map.speed_base + audio_map.speed_gain <= 1000))
+    die("--audio-speed-base, --audio-speed-strength: expected 0 to 1000 "
+        "keyframes per second");
+  st->audio_monitor = !audio_no_monitor;
+#else
+  if (st->audio)
+    die("--audio: built without the audio analysis (gstreamer-fft, "
+        "-controller)");
+#endif
   GST_DEBUG_CATEGORY_INIT(sg3_studio_debug, "sg3-studio", 0, "sg3-studio");
 
   if (st->port < 0 || st->port > 65535)
@@ -1094,7 +1166,28 @@ int main(int argc, char **argv) {
 
   build_pipeline(st, sets, model);
   g_signal_connect(st->src, "notify", G_CALLBACK(on_notify), st);
+#ifdef HAVE_MUSIC
+  if (st->audio)
+    st->audio_react =
+        sg3_audio_react_new(st->pipeline, "audio", st->src, &audio_map);
+#endif
   start_pipeline(st);
+#ifdef HAVE_MUSIC
+  if (st->audio && audio_class) {
+    int classes = 0;
+    if (!get_int_prop(st, "model-classes", &classes))
+      g_printerr("%s: --audio-class: %s does not tell the model's classes "
+                 "(model-classes); no class from the pitch\n",
+                 prog, st->element);
+    else if (classes <= 0)
+      g_printerr("%s: --audio-class: the model has no classes\n", prog);
+    audio_map.classes = MAX(classes, 0);
+    sg3_audio_react_set_mapping(st->audio_react, &audio_map);
+  }
+  if (st->audio)
+    g_print("%s: audio from %s\n", prog,
+            st->audio_spec ? st->audio_spec : "the default input");
+#endif
   /* what the page starts from */
   {
     JsonNode *s = studio_state_json(st);
@@ -1151,6 +1244,9 @@ int main(int argc, char **argv) {
   stop_rtsp(st);
 #endif
   stop_pipeline(st);
+#ifdef HAVE_MUSIC
+  sg3_audio_react_free(st->audio_react);
+#endif
   gst_object_unref(st->src);
   gst_object_unref(st->pipeline);
   int code = st->exit_code;

@@ -43,6 +43,10 @@ typedef struct Studio {
   int max_clients; /* per kind: preview streams, WebSockets */
   char *token;     /* NULL: no token needed (loopback) */
   char *element;   /* factory name, sg3src */
+  /* --audio: sound drives pulse and walk-speed (music-live.h) */
+  gboolean audio, audio_monitor;
+  char *audio_spec; /* NULL: the default input; a file, pulse:, alsa: */
+  gpointer audio_react;
 
   GMainLoop *loop;
   int exit_code;

@@ -1,8 +1,11 @@
-/* libFuzzer harness for the network pickle reader. */
+/* libFuzzer harness for the network pickle reader (and the StyleGAN-XL
+ * schedule parser on what it reads). */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "io/tensors.h"
+#include "stylegan_xl/schedule.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -11,6 +14,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char *error = NULL;
   sg3_tensor_set_init(&set);
   sg3_pickle_read(data, size, "fuzz.pkl", &set, &error);
+  /* StyleGAN-XL: the schedule parser reads what the reader produced. */
+  if (set.family && !strcmp(set.family, "stylegan-xl")) {
+    sg3_xl_config xc;
+    free(error);
+    error = NULL;
+    if (sg3_xl_config_parse(set.schedule, set.init_kwargs, &xc, &error) == 0)
+      sg3_xl_config_clear(&xc);
+  }
   sg3_tensor_set_clear(&set);
   free(error);
   return 0;

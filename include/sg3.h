@@ -36,6 +36,7 @@ extern "C" {
 typedef struct sg3_model sg3_model;
 typedef struct sg3_generator sg3_generator;
 typedef struct sg3_walk sg3_walk;
+typedef struct sg3_thread_pool sg3_thread_pool;
 
 /* ---- Errors ------------------------------------------------------------ */
 
@@ -72,7 +73,7 @@ typedef struct {
   double flops;             /* multiply-adds x 2 per synthesis pass */
   const char *config;       /* "stylegan3-t", "stylegan3-r", ... */
   const char *init_kwargs;  /* the Generator's constructor arguments, JSON */
-  const char *family;       /* "stylegan3", ... (sg3_family_name) */
+  const char *family;       /* "stylegan3", "stylegan-xl" */
   const char *architecture; /* family-specific: "t", "r", ... */
   int has_noise;            /* noise inputs: sg3_request.noise_mode matters */
   int has_transform;        /* an input transform: translate/rotate matter */
@@ -83,14 +84,21 @@ typedef struct {
    * weights. Default 1; the environment variable SG3_NO_WINOGRAD=1
    * overrides it (for tests and comparisons). */
   int winograd;
+  /* Memory budget in bytes for what loading allocates beyond the file's
+   * tensors (packed weights): a model estimated above it is refused with
+   * SG3_ERR_TOO_LARGE and the estimate, before anything is allocated.
+   * 0 = the default, 3/4 of the memory (physical, or the cgroup's limit);
+   * UINT64_MAX = no limit. */
+  uint64_t max_memory;
 } sg3_load_options;
 
 SG3_API void sg3_load_options_init(sg3_load_options *options);
 
 /* Load a model: safetensors (this project's format) or an official network
- * pickle (.pkl; G_ema is used). The format is detected from the content,
- * not the name. options may be NULL (the defaults). On success *model holds
- * a new reference. */
+ * pickle (.pkl; G_ema is used): NVIDIA's StyleGAN3 or StyleGAN-XL's
+ * Generator and SuperresGenerator, training snapshots included. The format is
+ * detected from the content, not the name. options may be NULL (the defaults).
+ * On success *model holds a new reference. */
 SG3_API sg3_status sg3_model_open(const char *path,
                                   const sg3_load_options *options,
                                   sg3_model **model, char **error);
@@ -105,7 +113,11 @@ SG3_API sg3_model *sg3_model_load(const char *path, char **error);
 SG3_API sg3_model *sg3_model_load_from_memory(const void *data, size_t size,
                                               const char *name, char **error);
 /* A model built from init_kwargs (JSON, as stored in our safetensors) with
- * random weights and designed filters; for benchmarks and tests. */
+ * random weights and designed filters; for benchmarks and tests.
+ * "stylegan-xl" takes a Generator's init_kwargs (train.py's G_kwargs) and
+ * optionally "superres": [{"head_layers": H, "up_factor": U}, ...], stages
+ * grown on it as train.py --superres does, and "embed_num_embeddings" /
+ * "embed_embedding_dim" (the class table; 1000 x 320 by default). */
 SG3_API sg3_model *sg3_model_new_random(const char *init_kwargs_json,
                                         uint64_t seed, char **error);
 /* The same for a given family ("stylegan3", ...; NULL = "stylegan3") and
@@ -125,7 +137,8 @@ SG3_API void sg3_model_get_info(const sg3_model *model, sg3_model_info *info);
 
 /* The mapping network's centre of mass in w-space (w_dim floats), toward
  * which truncation pulls. class_index selects a class's own centre where
- * the family has them; others ignore it. */
+ * the family has them (conditional StyleGAN-XL models: 0 .. c_dim-1, else
+ * SG3_ERR_INVALID_ARGUMENT); others ignore it. */
 SG3_API sg3_status sg3_model_get_w_avg(const sg3_model *model, int class_index,
                                        float *w_avg, char **error);
 
@@ -133,13 +146,23 @@ SG3_API sg3_status sg3_model_get_w_avg(const sg3_model *model, int class_index,
 
 typedef struct {
   /* Threads for synthesis: the calling thread and threads - 1 workers of the
-   * generator's own, which sleep when it is idle; 0 = one per CPU available
-   * to the process (the default). Results are the same for any count. */
+   * generator's own ("sg3-worker-N"), which sleep when it is idle; 0 = one
+   * per CPU available to the process (the default). Results are the same
+   * for any count. */
   int threads;
   /* SIMD kernels: NULL = the best this CPU has, else "avx512", "avx2" or
    * "generic" (at most what the CPU has). The environment variable
    * SG3_SIMD=generic|avx2 lowers the default (for tests). */
   const char *simd;
+  /* A pool shared with other generators instead of threads of its own
+   * (threads is then ignored); the generator keeps a reference. NULL =
+   * its own. */
+  sg3_thread_pool *pool;
+  /* Memory budget in bytes for the generator's buffers (as
+   * sg3_load_options.max_memory): above it creation fails with
+   * SG3_ERR_TOO_LARGE and the estimate, allocating nothing. 0 = 3/4 of the
+   * memory, UINT64_MAX = no limit. */
+  uint64_t max_memory;
 } sg3_generator_options;
 
 SG3_API void sg3_generator_options_init(sg3_generator_options *options);
@@ -152,13 +175,28 @@ SG3_API sg3_generator *sg3_generator_new(sg3_model *model, char **error);
 SG3_API void sg3_generator_free(sg3_generator *gen);
 SG3_API const sg3_model *sg3_generator_get_model(const sg3_generator *gen);
 
-/* Cancellation: the generator calls `cancel` between layers; when it
- * returns non-zero the call in progress returns SG3_ERR_CANCELLED (the
- * output is then undefined). May be called from the generator's threads;
- * it must be cheap and thread-safe. NULL removes the hook. */
+/* Cancellation: the generator calls `cancel` between layers and before
+ * each task of a layer (a fraction of a layer's time); once it returns
+ * non-zero the call in progress stops and returns SG3_ERR_CANCELLED (the
+ * output is then undefined), and the next call starts afresh. May be called
+ * from the generator's threads; it must be cheap and thread-safe. NULL
+ * removes the hook. */
 typedef int (*sg3_cancel_fn)(void *user);
 SG3_API void sg3_generator_set_cancel(sg3_generator *gen, sg3_cancel_fn cancel,
                                       void *user);
+
+/* Thread pools shared by several generators (sg3_generator_options.pool),
+ * e.g. two streams in one process that should not start two sets of
+ * per-CPU workers. Generators on one pool may be used from different
+ * threads at once: their parallel regions take turns on the pool's
+ * threads, and every generator gives the same bits as on a pool of its
+ * own. threads: 0 = one per CPU. The pool lives until its last reference
+ * (the creator's and each generator's) is gone. */
+SG3_API sg3_status sg3_thread_pool_create(int threads, sg3_thread_pool **pool,
+                                          char **error);
+SG3_API sg3_thread_pool *sg3_thread_pool_ref(sg3_thread_pool *pool);
+SG3_API void sg3_thread_pool_unref(sg3_thread_pool *pool);
+SG3_API int sg3_thread_pool_get_threads(const sg3_thread_pool *pool);
 
 /* ---- Requests: one frame from its description -------------------------- */
 
@@ -234,11 +272,29 @@ typedef struct {
    * zero. (That counts the bias twice; we compute what stylegan3-fun
    * computes.) Families without a transform ignore it. */
   int anchor;
+  /* Multimodal truncation (StyleGAN-XL's gen_images.py --centroids-path):
+   * num_centroids x w_dim centres (e.g. its imagenet_centroids.npy), or
+   * NULL. Truncation then pulls toward the centre nearest (L2) to the
+   * mapped w, whatever the class, as w_avg + (w - w_avg) * psi. SEED and
+   * Z sources; the caller keeps the array alive during the call. */
+  const float *centroids;
+  int num_centroids;
 } sg3_request;
 
 /* Defaults: seed 0, no class, psi 1, cutoff -1, no transform, noise const;
  * no blend, mixing or direction (mix and direction rows: all, strength 1),
- * no anchoring. */
+ * no anchoring, no centroids.
+ *
+ * A request renders what the family's gen_images.py renders:
+ *  - StyleGAN3: G(z, label, truncation_psi), truncation in the mapping
+ *    (torch lerp toward w_avg); conditional models need a class;
+ *  - StyleGAN-XL (gen_utils.get_w_from_seed): the mapping with psi 1,
+ *    then w_avg + (w - w_avg) * psi with the class's own w_avg; a
+ *    conditional model given no class (class_index -1, no label) takes
+ *    the class gen_images.py draws from the seed,
+ *    RandomState(seed).randint(c_dim) (SEED source only); 8-bit pixels by
+ *    its rule (sg3_model_image_to_u8).
+ * sg3_mapping is G.mapping for every family. */
 SG3_API void sg3_request_init(sg3_request *req);
 
 /* Bytes of one frame in the given format. */
@@ -369,15 +425,28 @@ SG3_API sg3_status sg3_latents_save(const char *path, const float *ws,
 /* z = np.random.RandomState(seed).randn(1, z_dim), bit for bit. */
 SG3_API void sg3_z_from_seed(uint32_t seed, double *z, int z_dim);
 
+/* The classes StyleGAN-XL's gen_images.py draws for a seed when it is given
+ * no --class: np.random.RandomState(seed).randint(0, c_dim, size=n), bit
+ * for bit (n images of a --batch-sz; c_dim >= 1). */
+SG3_API void sg3_classes_from_seed(uint32_t seed, int c_dim, int n,
+                                   int *classes);
+
 /* The inverse transform matrix (row-major 3x3) that gen_images.py stores in
  * G.synthesis.input.transform for --translate tx,ty --rotate deg. */
 SG3_API void sg3_make_transform(double tx, double ty, double rotate_deg,
                                 float inverse[9]);
 
-/* 8-bit pixels exactly as gen_images.py: (x * 127.5 + 128) clamped to
- * [0, 255] and truncated. `img` is CHW float, `out` is HWC interleaved. */
+/* 8-bit pixels exactly as StyleGAN3's gen_images.py: (x * 127.5 + 128)
+ * clamped to [0, 255] and truncated. `img` is CHW float, `out` is HWC
+ * interleaved. */
 SG3_API void sg3_image_to_u8(const float *img, int channels, int height,
                              int width, uint8_t *out);
+/* The same by the rule of the model's family's gen_images.py (StyleGAN-XL:
+ * trunc(clamp((x + 1) * 255 / 2)), which differs by one in about half the
+ * values); what sg3_render's SG3_PIXELS_U8_HWC gives. One frame of the
+ * model's size. */
+SG3_API void sg3_model_image_to_u8(const sg3_model *model, const float *img,
+                                   uint8_t *out);
 
 /* Mapping network. `c` is the conditioning label (c_dim floats, e.g. one-hot;
  * NULL for unconditional models). psi = 1 disables truncation; cutoff < 0

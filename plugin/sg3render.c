@@ -2,6 +2,9 @@
  * walk cheap, the render-ahead worker and pixel packing (sg3render.h). */
 #include "sg3render.h"
 
+#include "sg3pace.h"
+#include "sg3pulse.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,11 +12,23 @@
 GST_DEBUG_CATEGORY_EXTERN(gst_sg3_src_debug);
 #define GST_CAT_DEFAULT gst_sg3_src_debug
 
+/* What a frame's pixels are a function of: equal keys, equal pixels. */
+typedef struct {
+  guint64 serial;
+  double walk_position; /* in keyframes; 0 without a walk */
+  double tx, ty, rot;
+} FrameKey;
+
 struct _Sg3Render {
   sg3_model *model;
   sg3_generator *gen;
   sg3_model_info info;
-  guint8 *u8; /* the current frame, HWC in the model's channels */
+  guint shared_threads; /* a shared pool's count + 1, or 0 */
+  guint8 *u8;           /* the current frame, HWC in the model's channels */
+  gboolean have_frame;  /* u8 holds the frame of `key` */
+  FrameKey key;
+  gint cancel;                         /* atomic: sg3_render_cancel */
+  guint64 rendered, reused, cancelled; /* atomic */
 
   /* The latent for the settings of serial `cached`: a still's ws or a
    * walk. */
@@ -21,7 +36,10 @@ struct _Sg3Render {
   guint64 cached;
   float *ws;
   sg3_walk *walk;
-  GstClockTime gen_time; /* running average */
+  float *pulse_ws, *w_avg;        /* a pulsed frame's */
+  GstClockTime gen_time, gen_dev; /* running average, mean deviation */
+  GstClock *clock;                /* what they are measured on, or NULL */
+  gboolean rendered_once;
 
   GMutex inputs_lock; /* inputs, set from any thread */
   Sg3Inputs *inputs;
@@ -109,8 +127,10 @@ static void base_request(Sg3Render *r, const Sg3Settings *s, sg3_request *req) {
 
 /* Brings the cache to the job's settings: one mapping for a still, the
  * keyframes for a walk. */
-static int update_cache(Sg3Render *r, const Sg3Settings *s, char **error) {
-  if (r->cache_valid && r->cached == s->serial)
+static int update_cache(Sg3Render *r, const Sg3Settings *s, sg3_status *st,
+                        char **error) {
+  guint64 key = s->serial - s->frame_changes;
+  if (r->cache_valid && r->cached == key)
     return 0;
   r->cache_valid = FALSE;
   sg3_walk_free(r->walk);
@@ -188,17 +208,17 @@ static int update_cache(Sg3Render *r, const Sg3Settings *s, char **error) {
         spec.ws = ws;
       else
         spec.seeds = seeds;
-      int rc = sg3_walk_create(r->gen, &req, &spec, &r->walk, error);
+      *st = sg3_walk_create(r->gen, &req, &spec, &r->walk, error);
       g_free(ws);
       g_free(seeds);
       g_free(classes);
-      if (rc != SG3_OK)
+      if (*st != SG3_OK)
         return -1;
     } else {
-      int rc = sg3_walk_create(r->gen, &req, &spec, &r->walk, error);
+      *st = sg3_walk_create(r->gen, &req, &spec, &r->walk, error);
       g_free(seeds);
       g_free(classes);
-      if (rc != SG3_OK)
+      if (*st != SG3_OK)
         return -1;
     }
   } else if (lat) {
@@ -217,49 +237,97 @@ static int update_cache(Sg3Render *r, const Sg3Settings *s, char **error) {
              sizeof(float) * r->info.w_dim);
   } else {
     req.seed_blend = s->seed_blend;
-    if (sg3_request_ws(r->gen, &req, r->ws, error) != SG3_OK)
+    if ((*st = sg3_request_ws(r->gen, &req, r->ws, error)) != SG3_OK)
       return -1;
   }
   GST_DEBUG("latent cache for settings %" G_GUINT64_FORMAT, s->serial);
   r->cache_valid = TRUE;
-  r->cached = s->serial;
+  r->cached = key;
   return 0;
 }
 
-/* Renders a job into u8. */
-static int render(Sg3Render *r, const Sg3Job *job, char **error) {
-  gint64 t0 = g_get_monotonic_time();
+/* The request of a job, and the key of its picture. */
+static void job_request(Sg3Render *r, const Sg3Job *job, sg3_request *req,
+                        FrameKey *key) {
   const Sg3Settings *s = &job->s;
-  if (update_cache(r, s, error))
-    return -1;
-  sg3_request req;
-  base_request(r, s, &req);
+  base_request(r, s, req);
+  memset(key, 0, sizeof *key);
+  key->serial = s->serial;
   if (r->walk) {
-    guint64 period = (guint64)sg3_walk_num_keyframes(r->walk) * s->walk_frames;
-    req.source = SG3_LATENT_WALK;
-    req.walk = r->walk;
-    req.walk_position = (double)(job->n % period) / s->walk_frames;
+    req->source = SG3_LATENT_WALK;
+    req->walk = r->walk;
+    req->walk_position = key->walk_position =
+        sg3_pace_position(job->walk_offset, job->walk_since, s->walk_frames,
+                          (guint)sg3_walk_num_keyframes(r->walk));
   } else {
-    req.source = SG3_LATENT_WS;
-    req.ws = r->ws;
-    req.ws_rows = r->info.num_ws;
+    req->source = SG3_LATENT_WS;
+    req->ws = r->ws;
+    req->ws_rows = r->info.num_ws;
   }
   /* pan and spin move the transform with stream time */
   double secs = (double)job->ts / GST_SECOND;
-  req.translate_x = s->tx + s->pan_x * secs;
-  req.translate_y = s->ty + s->pan_y * secs;
-  req.rotate = s->rot + s->spin * secs;
-  if (sg3_render(r->gen, &req, SG3_PIXELS_U8_HWC, r->u8, error) != SG3_OK)
-    return -1;
+  req->translate_x = key->tx = s->tx + s->pan_x * secs;
+  req->translate_y = key->ty = s->ty + s->pan_y * secs;
+  req->rotate = key->rot = s->rot + s->spin * secs;
+}
+
+static gboolean key_equal(const FrameKey *a, const FrameKey *b) {
+  return a->serial == b->serial && a->walk_position == b->walk_position &&
+         a->tx == b->tx && a->ty == b->ty && a->rot == b->rot;
+}
+
+/* Renders a job into u8, unless u8 shows it already. */
+static GstClockTime now(Sg3Render *r) {
+  return r->clock ? gst_clock_get_time(r->clock)
+                  : (GstClockTime)g_get_monotonic_time() * 1000;
+}
+
+static sg3_status render(Sg3Render *r, const Sg3Job *job, char **error) {
+  GstClockTime t0 = now(r);
+  sg3_status st = SG3_OK;
+  if (update_cache(r, &job->s, &st, error))
+    goto out;
+  sg3_request req;
+  FrameKey key;
+  job_request(r, job, &req, &key);
+  if (r->have_frame && key_equal(&key, &r->key)) {
+    __atomic_add_fetch(&r->reused, 1, __ATOMIC_RELAXED);
+    GST_LOG("frame %" G_GUINT64_FORMAT ": the picture has not changed", job->n);
+    return SG3_OK;
+  }
+  r->have_frame = FALSE; /* u8 is about to change */
+  st = sg3_pulse_request(r->gen, &job->s, &req, r->pulse_ws, r->w_avg, error);
+  if (st != SG3_OK)
+    goto out;
+  st = sg3_render(r->gen, &req, SG3_PIXELS_U8_HWC, r->u8, error);
+  if (st != SG3_OK)
+    goto out;
+  r->have_frame = TRUE;
+  r->key = key;
+  __atomic_add_fetch(&r->rendered, 1, __ATOMIC_RELAXED);
   g_mutex_lock(&r->ws_lock);
   if (sg3_request_ws(r->gen, &req, r->last_ws, NULL) == SG3_OK)
     r->have_last_ws = TRUE;
   g_mutex_unlock(&r->ws_lock);
-  GstClockTime took = (GstClockTime)(g_get_monotonic_time() - t0) * 1000;
-  r->gen_time = r->gen_time ? (3 * r->gen_time + took) / 4 : took;
+  GstClockTime t1 = now(r), took = t1 > t0 ? t1 - t0 : 0;
+  if (!r->rendered_once) {
+    r->rendered_once = TRUE;
+    r->gen_time = took;
+  } else {
+    GstClockTime dev =
+        took > r->gen_time ? took - r->gen_time : r->gen_time - took;
+    r->gen_dev = (3 * r->gen_dev + dev) / 4;
+    r->gen_time = (3 * r->gen_time + took) / 4;
+  }
   GST_LOG("frame %" G_GUINT64_FORMAT " took %" GST_TIME_FORMAT, job->n,
           GST_TIME_ARGS(took));
-  return 0;
+  return SG3_OK;
+out:
+  if (st == SG3_ERR_CANCELLED) {
+    __atomic_add_fetch(&r->cancelled, 1, __ATOMIC_RELAXED);
+    GST_DEBUG("frame %" G_GUINT64_FORMAT " cancelled", job->n);
+  }
+  return st;
 }
 
 static gpointer worker_main(gpointer data) {
@@ -276,7 +344,7 @@ static gpointer worker_main(gpointer data) {
     g_mutex_unlock(&r->lock);
     char *err = NULL;
     /* a failure is reported when the frame is rendered again in front */
-    gboolean ok = render(r, &job, &err) == 0;
+    gboolean ok = render(r, &job, &err) == SG3_OK;
     free(err);
     g_mutex_lock(&r->lock);
     r->busy = FALSE;
@@ -294,22 +362,90 @@ static void wait_idle(Sg3Render *r) {
   g_mutex_unlock(&r->lock);
 }
 
-Sg3Render *sg3_render_new(sg3_model *model, char **error) {
+/* Shared pools, one per thread count, alive while a renderer uses one. */
+static GMutex pools_lock;
+static GHashTable *pools; /* threads -> SharedPool */
+
+typedef struct {
+  sg3_thread_pool *pool;
+  guint users;
+} SharedPool;
+
+static sg3_thread_pool *shared_pool_get(guint threads, char **error) {
+  g_mutex_lock(&pools_lock);
+  if (!pools)
+    pools = g_hash_table_new(g_direct_hash, g_direct_equal);
+  SharedPool *sp = g_hash_table_lookup(pools, GUINT_TO_POINTER(threads + 1));
+  if (!sp) {
+    sg3_thread_pool *p = NULL;
+    if (sg3_thread_pool_create((int)threads, &p, error) == SG3_OK) {
+      sp = g_new0(SharedPool, 1);
+      sp->pool = p;
+      g_hash_table_insert(pools, GUINT_TO_POINTER(threads + 1), sp);
+      GST_INFO("shared pool of %d threads",
+               sg3_thread_pool_get_threads(sp->pool));
+    }
+  }
+  if (sp)
+    sp->users++;
+  g_mutex_unlock(&pools_lock);
+  return sp ? sp->pool : NULL;
+}
+
+static void shared_pool_release(guint threads) {
+  g_mutex_lock(&pools_lock);
+  SharedPool *sp = g_hash_table_lookup(pools, GUINT_TO_POINTER(threads + 1));
+  if (sp && --sp->users == 0) {
+    g_hash_table_remove(pools, GUINT_TO_POINTER(threads + 1));
+    sg3_thread_pool_unref(sp->pool);
+    g_free(sp);
+  }
+  if (pools && g_hash_table_size(pools) == 0) {
+    g_hash_table_unref(pools);
+    pools = NULL;
+  }
+  g_mutex_unlock(&pools_lock);
+}
+
+static int cancel_hook(void *user) {
+  Sg3Render *r = user;
+  return g_atomic_int_get(&r->cancel);
+}
+
+Sg3Render *sg3_render_new(sg3_model *model, const Sg3RenderOptions *opts,
+                          sg3_status *status, char **error) {
   Sg3Render *r = g_new0(Sg3Render, 1);
-  r->model = model;
+  r->model = sg3_model_ref(model);
   sg3_model_get_info(model, &r->info);
   g_mutex_init(&r->lock);
   g_cond_init(&r->cond);
   g_mutex_init(&r->ws_lock);
   g_mutex_init(&r->inputs_lock);
-  if (sg3_generator_create(model, NULL, &r->gen, error) != SG3_OK) {
+  sg3_generator_options o;
+  sg3_generator_options_init(&o);
+  o.threads = (int)opts->threads;
+  o.max_memory = opts->max_memory;
+  *status = SG3_OK;
+  if (opts->shared) {
+    if (!(o.pool = shared_pool_get(opts->threads, error))) {
+      *status = SG3_ERR_NO_MEMORY;
+      sg3_render_free(r);
+      return NULL;
+    }
+    r->shared_threads = opts->threads + 1;
+  }
+  *status = sg3_generator_create(model, &o, &r->gen, error);
+  if (*status != SG3_OK) {
     sg3_render_free(r);
     return NULL;
   }
+  sg3_generator_set_cancel(r->gen, cancel_hook, r);
   gsize nws = (gsize)r->info.num_ws * r->info.w_dim;
   r->u8 = g_malloc0(sg3_model_frame_size(model, SG3_PIXELS_U8_HWC));
   r->ws = g_new0(float, nws);
   r->last_ws = g_new0(float, nws);
+  r->pulse_ws = g_new0(float, nws);
+  r->w_avg = g_new0(float, r->info.w_dim);
   r->worker = g_thread_new("sg3-render", worker_main, r);
   return r;
 }
@@ -317,7 +453,8 @@ Sg3Render *sg3_render_new(sg3_model *model, char **error) {
 void sg3_render_free(Sg3Render *r) {
   if (!r)
     return;
-  if (r->worker) { /* finishes the frame it may be rendering */
+  if (r->worker) { /* stops the frame it may be rendering */
+    g_atomic_int_set(&r->cancel, 1);
     g_mutex_lock(&r->lock);
     r->quit = TRUE;
     g_cond_broadcast(&r->cond);
@@ -326,10 +463,15 @@ void sg3_render_free(Sg3Render *r) {
   }
   sg3_walk_free(r->walk);
   sg3_generator_free(r->gen);
+  gst_object_replace((GstObject **)&r->clock, NULL);
+  if (r->shared_threads)
+    shared_pool_release(r->shared_threads - 1);
   sg3_model_unref(r->model);
   g_free(r->u8);
   g_free(r->ws);
   g_free(r->last_ws);
+  g_free(r->pulse_ws);
+  g_free(r->w_avg);
   g_mutex_clear(&r->lock);
   g_cond_clear(&r->cond);
   g_mutex_clear(&r->ws_lock);
@@ -341,21 +483,50 @@ void sg3_render_free(Sg3Render *r) {
   g_free(r);
 }
 
+void sg3_render_set_clock(Sg3Render *r, GstClock *clock) {
+  if (clock != r->clock)
+    gst_object_replace((GstObject **)&r->clock, (GstObject *)clock);
+}
+
+sg3_model *sg3_render_model(const Sg3Render *r) {
+  return r->model;
+}
+
+guint sg3_render_walk_keyframes(const Sg3Inputs *in, const Sg3Settings *s) {
+  if (in && in->latents.count)
+    return (guint)in->latents.count;
+  if (in && (in->n_seeds || in->n_classes))
+    return (guint)MAX(in->n_seeds, in->n_classes);
+  return s->walk_keyframes;
+}
+
+void sg3_render_cancel(Sg3Render *r, gboolean on) {
+  g_atomic_int_set(&r->cancel, on ? 1 : 0);
+}
+
+void sg3_render_get_stats(Sg3Render *r, guint64 *rendered, guint64 *reused,
+                          guint64 *cancelled) {
+  *rendered = __atomic_load_n(&r->rendered, __ATOMIC_RELAXED);
+  *reused = __atomic_load_n(&r->reused, __ATOMIC_RELAXED);
+  *cancelled = __atomic_load_n(&r->cancelled, __ATOMIC_RELAXED);
+}
+
 const sg3_model_info *sg3_render_info(const Sg3Render *r) {
   return &r->info;
 }
 
 static gboolean job_equal(const Sg3Job *a, const Sg3Job *b) {
-  return a->n == b->n && a->ts == b->ts && a->s.serial == b->s.serial;
+  return a->n == b->n && a->ts == b->ts && a->s.serial == b->s.serial &&
+         a->walk_offset == b->walk_offset && a->walk_since == b->walk_since;
 }
 
-int sg3_render_frame(Sg3Render *r, const Sg3Job *job, char **error) {
+sg3_status sg3_render_frame(Sg3Render *r, const Sg3Job *job, char **error) {
   wait_idle(r);
   /* The worker's frame is this one: nothing to do. */
   gboolean reuse = r->ok && job_equal(&r->job, job);
   r->ok = FALSE; /* u8 is about to be this frame's */
   if (reuse)
-    return 0;
+    return SG3_OK;
   return render(r, job, error);
 }
 
@@ -376,7 +547,7 @@ gboolean sg3_render_ahead_ready(Sg3Render *r, guint64 *n) {
 }
 
 GstClockTime sg3_render_time(const Sg3Render *r) {
-  return r->gen_time;
+  return r->gen_time + 2 * r->gen_dev;
 }
 
 void sg3_render_pack(Sg3Render *r, GstVideoFrame *frame) {
@@ -420,10 +591,6 @@ void sg3_render_set_inputs(Sg3Render *r, Sg3Inputs *inputs) {
   r->inputs = ref;
   g_mutex_unlock(&r->inputs_lock);
   sg3_inputs_unref(old);
-}
-
-const sg3_model *sg3_render_model(const Sg3Render *r) {
-  return r->model;
 }
 
 gchar *sg3_render_take_notice(Sg3Render *r) {

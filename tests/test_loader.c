@@ -135,7 +135,7 @@ int main(int argc, char **argv) {
                      "mapping.w_xxx", "missing tensor 'mapping.w_avg'");
   expect_patch_error("init_kwargs that do not match the tensors", d, size,
                      "\\\"channel_max\\\": 64", "\\\"channel_max\\\": 32",
-                     "init_kwargs imply");
+                     "configuration implies");
   expect_patch_error("unknown init_kwargs key", d, size, "\\\"z_dim\\\"",
                      "\\\"q_dim\\\"", "unknown init_kwargs key 'q_dim'");
   expect_patch_error("absurd resolution", d, size, "\\\"img_resolution\\\": 32",

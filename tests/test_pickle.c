@@ -135,6 +135,12 @@ static void compare_pair(const char *pkl, const char *st) {
           b.n);
     check(same_json(a.init_kwargs, b.init_kwargs),
           "%s: init_kwargs %s equal %s", pkl, a.init_kwargs, b.init_kwargs);
+    check(a.family && b.family && !strcmp(a.family, b.family),
+          "%s: family %s, as %s's", pkl, a.family, st);
+    /* StyleGAN-XL: the schedule from the objects is the one written. */
+    check((!a.schedule && !b.schedule) || same_json(a.schedule, b.schedule),
+          "%s: layer schedule (%zu bytes) equals %s's", pkl,
+          a.schedule ? strlen(a.schedule) : 0, st);
   }
   sg3_tensor_set_clear(&a);
   sg3_tensor_set_clear(&b);

@@ -10,6 +10,7 @@
  * StyleGAN2 ones of each architecture, with their noise in every mode.
  *
  * usage: test_threads DEMO.safetensors */
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,19 +131,46 @@ static void on_layer(void *user, int index, const char *name, const float *x,
 
 typedef struct {
   const fixture *f;
+  sg3_thread_pool *pool; /* NULL: a thread of its own */
   float *img[4];
 } worker;
 
 static void *run_worker(void *arg) {
   worker *w = arg;
-  sg3_generator *g = sg3_generator_new(w->f->model, NULL);
-  if (!g)
+  sg3_generator_options o;
+  sg3_generator_options_init(&o);
+  o.threads = 1;
+  o.pool = w->pool;
+  sg3_generator *g = NULL;
+  if (sg3_generator_create(w->f->model, &o, &g, NULL))
     return NULL;
-  sg3_generator_set_threads(g, 1, NULL);
   for (int i = 0; i < 4; i++)
     w->img[i] = render(g, w->f, i % 2);
   sg3_generator_free(g);
   return NULL;
+}
+
+static int cancel_after(void *user) {
+  return __atomic_add_fetch((int *)user, 1, __ATOMIC_RELAXED) >= 5;
+}
+
+/* Whether a thread of this process is named `name`. */
+static int have_thread(const char *name) {
+  DIR *d = opendir("/proc/self/task");
+  struct dirent *e;
+  int found = 0;
+  while (d && !found && (e = readdir(d))) {
+    char path[300], comm[32];
+    snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+      continue;
+    found = fgets(comm, sizeof comm, fp) && !strcmp(comm, name);
+    fclose(fp);
+  }
+  if (d)
+    closedir(d);
+  return found;
 }
 
 /* noise_mode random: the same noise for a seed whatever the thread count
@@ -209,6 +237,10 @@ static void run_model(const char *label, sg3_model *m, int expect_calls) {
 
   sg3_generator *g = sg3_generator_new(m, NULL);
   sg3_generator_set_threads(g, 2, NULL);
+#ifdef __linux__
+  check(have_thread("sg3-worker-1\n"), "%s: the worker is named sg3-worker-1",
+        label);
+#endif
   /* History: another frame in between changes nothing. */
   float *other = render(g, &f, 1);
   float *again = render(g, &f, 0);
@@ -280,6 +312,45 @@ static void run_model(const char *label, sg3_model *m, int expect_calls) {
   check(ok, "%s: generators sharing the model on two threads", label);
   if (f.info.has_noise)
     check_random_noise(label, &f, ref);
+
+  /* The same on one shared pool of 3 threads: the regions take turns and
+   * the bits stay. */
+  sg3_thread_pool *pool = NULL;
+  check(sg3_thread_pool_create(3, &pool, NULL) == SG3_OK &&
+            sg3_thread_pool_get_threads(pool) == 3,
+        "%s: a shared pool of 3 threads", label);
+  for (int i = 0; i < 2; i++) {
+    w[i].pool = pool;
+    pthread_create(&th[i], NULL, run_worker, &w[i]);
+  }
+  for (int i = 0; i < 2; i++)
+    pthread_join(th[i], NULL);
+  sg3_thread_pool_unref(pool);
+  ok = 1;
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 4; j++) {
+      ok = ok && same(j % 2 ? other : ref, w[i].img[j], n);
+      free(w[i].img[j]);
+    }
+  check(ok, "%s: two generators on one shared pool, concurrently", label);
+
+  /* Cancelled in the middle of a layer (the hook says yes on its 5th
+   * question): SG3_ERR_CANCELLED, and the next frame is whole. */
+  int asked = 0;
+  sg3_generator_set_cancel(g, cancel_after, &asked);
+  float *img2 = malloc(n * sizeof(float));
+  char *err = NULL;
+  sg3_status st = sg3_synthesis(g, f.ws[0], NULL, img2, &err);
+  check(st == SG3_ERR_CANCELLED && err && asked >= 5,
+        "%s: cancelled (%s, asked %d times)", label, err ? err : "no message",
+        asked);
+  free(err);
+  sg3_generator_set_cancel(g, NULL, NULL);
+  float *after = render(g, &f, 0);
+  check(same(ref, after, n), "%s: the frame after a cancelled one is whole",
+        label);
+  free(after);
+  free(img2);
 
   sg3_generator_free(g);
   free(ref);

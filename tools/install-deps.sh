@@ -16,9 +16,11 @@ runtime=(
 )
 # sg3-studio's tests: liblo's oscsend/oscdump, headless Chromium driven by
 # playwright-core (npm, tests/studio/package-lock.json; never a downloaded
-# browser).
+# browser). parallel, slurm*, munge: renders split across processes
+# (tests/test_render.sh runs GNU parallel and a one-node Slurm cluster of its
+# own).
 testing=(valgrind clang clang-format libclang-rt-14-dev gstreamer1.0-x ffmpeg
-  liblo-tools chromium)
+  liblo-tools chromium parallel slurmctld slurmd slurm-client munge)
 
 pkgs=("${runtime[@]}")
 [ "${1:-}" = "--runtime" ] || pkgs+=("${testing[@]}")

@@ -16,6 +16,7 @@
 #include "io/pickle_tf.h"
 #include "io/pickle_torch.h"
 #include "io/pickle_vm.h"
+#include "io/pickle_xl.h"
 #include "io/tensors.h"
 
 #define MAX_MODULE_DEPTH 32
@@ -26,9 +27,14 @@
 #define MAX_DICT_ITEMS 4096 /* duplicate-key checks are O(n^2) */
 
 #define SG3_CLASS "training.networks_stylegan3.Generator"
+#define SG3_XL_CLASS "training.networks_stylegan3_resetting.Generator"
+#define SG3_XL_SUPERRES_CLASS                                                  \
+  "training.networks_stylegan3_resetting.SuperresGenerator"
 #define SUPPORTED                                                              \
-  "StyleGAN3 and StyleGAN2 generators (training.networks_stylegan3, "          \
-  "training.networks_stylegan2 or stylegan2-ada-pytorch's training.networks)"
+  "StyleGAN3, StyleGAN2 and StyleGAN-XL generators "                           \
+  "(training.networks_stylegan3, training.networks_stylegan2, "                \
+  "stylegan2-ada-pytorch's training.networks, " SG3_XL_CLASS                   \
+  ", SuperresGenerator)"
 
 /* The generators: the family and, for StyleGAN2, which repository's
  * constructor (their defaults differ). */
@@ -37,7 +43,14 @@ typedef enum {
   FLAVOUR_STYLEGAN3,
   FLAVOUR_STYLEGAN2,     /* NVlabs/stylegan3 training/networks_stylegan2.py */
   FLAVOUR_STYLEGAN2_ADA, /* stylegan2-ada-pytorch training/networks.py */
+  FLAVOUR_STYLEGAN_XL,   /* StyleGAN-XL (networks_stylegan3_resetting) */
 } flavour;
+
+static const char *flavour_family(flavour fl) {
+  return fl == FLAVOUR_STYLEGAN3     ? "stylegan3"
+         : fl == FLAVOUR_STYLEGAN_XL ? "stylegan-xl"
+                                     : "stylegan2";
+}
 
 typedef struct {
   pk_vm *vm;
@@ -128,10 +141,13 @@ static flavour stylegan2_repo(const module_view *block) {
 }
 
 /* A persistent object only names its class ('Generator'); its module is
- * known from the layers: StyleGAN3 synthesis starts with a SynthesisInput,
- * StyleGAN2 (and StyleGAN2-ADA) with SynthesisBlock 'b4'; or from the source
- * it carries when the layers say nothing. */
-static flavour generator_flavour(const module_view *g) {
+ * known from the layers: StyleGAN-XL's are its own (pickle_xl.c), StyleGAN3
+ * synthesis starts with a SynthesisInput, StyleGAN2 (and StyleGAN2-ADA)
+ * with SynthesisBlock 'b4'; or from the source it carries when the layers
+ * say nothing. */
+static flavour generator_flavour(const pk_obj *o, const module_view *g) {
+  if (sg3_pickle_is_xl(o))
+    return FLAVOUR_STYLEGAN_XL;
   const pk_obj *syn = submodule(g, "synthesis");
   module_view s, b4;
   if (syn && as_module(syn, &s) == 0) {
@@ -176,11 +192,15 @@ static int check_generator(const pk_obj *g, module_view *m, flavour *fl,
       *fl = FLAVOUR_STYLEGAN2;
     else if (strcmp(found, "training.networks.Generator") == 0)
       *fl = FLAVOUR_STYLEGAN2_ADA;
+    else if (strcmp(found, SG3_XL_CLASS) == 0 ||
+             strcmp(found, SG3_XL_SUPERRES_CLASS) == 0)
+      *fl = FLAVOUR_STYLEGAN_XL;
     if (*fl != FLAVOUR_NONE)
       return 0;
   } else {
-    if (pk_slice_eq(m->name, "Generator"))
-      *fl = generator_flavour(m);
+    if (pk_slice_eq(m->name, "Generator") ||
+        pk_slice_eq(m->name, "SuperresGenerator"))
+      *fl = generator_flavour(g, m);
     if (*fl != FLAVOUR_NONE)
       return 0;
     snprintf(found, sizeof found,
@@ -570,9 +590,12 @@ static int extract(pk_vm *vm, const pk_obj *root, size_t file_size,
     return -1;
   if (!(set->init_kwargs = init_kwargs_json(vm, &m, fl, error)))
     return -1;
-  if (!(set->family =
-            strdup(fl == FLAVOUR_STYLEGAN3 ? "stylegan3" : "stylegan2")))
+  if (!(set->family = strdup(flavour_family(fl))))
     return sg3_oom(error, NULL);
+  /* StyleGAN-XL: the schedule is in the objects, not in init_kwargs. */
+  if (fl == FLAVOUR_STYLEGAN_XL &&
+      !(set->schedule = sg3_pickle_xl_schedule(g, error)))
+    return -1;
   walker w = {
       .vm = vm, .set = set, .error = error, .max_out_bytes = max_out_bytes};
   if (walk(&w, &m, "", 0))
@@ -643,6 +666,9 @@ int sg3_pickle_read_source(const sg3_source *src, const char *name,
   free(out->family);
   out->family = set.family;
   set.family = NULL;
+  free(out->schedule);
+  out->schedule = set.schedule;
+  set.schedule = NULL;
   sg3_tensor_set_clear(&set);
   return 0;
 }

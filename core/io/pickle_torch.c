@@ -560,6 +560,27 @@ static int codecs_encode(pk_vm *vm, const pk_obj *args, pk_obj **out) {
 
 /* ---- dispatch ---- */
 
+/* dill._dill._create_array(f, args, state, npdict): how dill (StyleGAN-XL
+ * snapshots) pickles every ndarray, f(*args).__setstate__(state). Only
+ * numpy's own _reconstruct is run; npdict (instance attributes) is not
+ * needed. Every other dill global (_create_function, _create_code,
+ * _create_type, _load_type, _import_module...) stays an opaque instance:
+ * nothing pickled by value is ever run. */
+static int dill_create_array(pk_vm *vm, pk_obj *fn, pk_obj *args,
+                             pk_obj **out) {
+  const pk_obj *f = arg(args, 0), *fargs = arg(args, 1);
+  if (!pk_is_global(f, "numpy.core.multiarray", "_reconstruct") &&
+      !pk_is_global(f, "numpy._core.multiarray", "_reconstruct"))
+    return (*out = pk_new_instance(vm, fn, args)) ? 0 : -1;
+  if (fargs->type != PK_TUPLE || fargs->u.seq.n != 3)
+    return pk_fail(vm, "dill _create_array: malformed numpy arguments");
+  pk_obj *o = new_ndarray(vm);
+  if (!o || build_ndarray(vm, pk_torch_ndarray(o), arg(args, 2)))
+    return -1;
+  *out = o;
+  return 0;
+}
+
 static int torch_call(pk_vm *vm, pk_obj *fn, pk_obj *args, pk_obj **out) {
   if (fn->type != PK_GLOBAL)
     return pk_default_call(vm, fn, args, out);
@@ -632,6 +653,9 @@ static int torch_call(pk_vm *vm, pk_obj *fn, pk_obj *args, pk_obj **out) {
   if (pk_slice_eq(m, "numpy") && pk_slice_eq(name, "dtype"))
     return want_args(vm, fn, args, 1, 3) ? -1
                                          : parse_dtype(vm, arg(args, 0), out);
+  if (pk_slice_eq(m, "dill._dill") && pk_slice_eq(name, "_create_array"))
+    return want_args(vm, fn, args, 3, 4) ? -1
+                                         : dill_create_array(vm, fn, args, out);
   if (pk_slice_eq(m, "_codecs") && pk_slice_eq(name, "encode"))
     return want_args(vm, fn, args, 1, 2) ? -1 : codecs_encode(vm, args, out);
   if (pk_slice_eq(m, "copyreg") && pk_slice_eq(name, "_reconstructor")) {

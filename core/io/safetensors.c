@@ -26,13 +26,105 @@
 /* A tensor's header entry has about 10 values. */
 #define MAX_HEADER_VALUES (64u * (SG3_MAX_TENSORS + 1))
 
-/* The official class of a family's generator, for __metadata__.module. */
-static const char *sg3_family_module(const char *family) {
+/* The official class of a family's generator, for __metadata__.module. A
+ * StyleGAN-XL SuperresGenerator is the one whose constructor takes
+ * path_stem. */
+static const char *sg3_family_module(const sg3_tensor_set *set,
+                                     const char *family) {
   if (!strcmp(family, "stylegan2"))
     return "training.networks_stylegan2.Generator";
   if (!strcmp(family, "stylegan-xl"))
-    return "training.networks_stylegan3_resetting.Generator";
+    return set->init_kwargs && strstr(set->init_kwargs, "\"path_stem\"")
+               ? "training.networks_stylegan3_resetting.SuperresGenerator"
+               : "training.networks_stylegan3_resetting.Generator";
   return "training.networks_stylegan3.Generator";
+}
+
+/* The schedule's parts, each a JSON string in __metadata__. */
+static const char *const schedule_keys[] = {"generator", "input", "layers"};
+#define N_SCHEDULE_KEYS (sizeof schedule_keys / sizeof *schedule_keys)
+
+/* __metadata__.generator/input/layers (JSON strings) as one schedule
+ * object; nothing when none is there. */
+static int read_schedule(JsonObject *meta, const char *name,
+                         sg3_tensor_set *out, char **error) {
+  JsonBuilder *b = NULL;
+  int rc = 0;
+  for (size_t i = 0; i < N_SCHEDULE_KEYS && !rc; i++) {
+    JsonNode *v = json_object_get_member(meta, schedule_keys[i]);
+    if (!v)
+      continue;
+    if (json_node_get_value_type(v) != G_TYPE_STRING) {
+      rc = sg3_fail(error, SG3_ERR_CORRUPT,
+                    "%s: __metadata__.%s is not a string", name,
+                    schedule_keys[i]);
+      break;
+    }
+    /* Parsed by a recursive parser: checked first, as init_kwargs is. */
+    const char *text = json_node_get_string(v);
+    if (sg3_json_check(text, strlen(text), NULL, error)) {
+      sg3_prefix_error(error, "%s: __metadata__.%s", name, schedule_keys[i]);
+      rc = -1;
+      break;
+    }
+    JsonParser *p = json_parser_new();
+    GError *gerr = NULL;
+    if (json_parser_load_from_data(p, text, -1, &gerr) &&
+        json_parser_get_root(p)) {
+      if (!b) {
+        b = json_builder_new();
+        json_builder_begin_object(b);
+      }
+      json_builder_set_member_name(b, schedule_keys[i]);
+      json_builder_add_value(b, json_node_copy(json_parser_get_root(p)));
+    } else {
+      rc = sg3_fail(
+          error, SG3_ERR_CORRUPT, "%s: __metadata__.%s is not valid JSON%s%s",
+          name, schedule_keys[i], gerr ? ": " : "", gerr ? gerr->message : "");
+    }
+    if (gerr)
+      g_error_free(gerr);
+    g_object_unref(p);
+  }
+  if (b && !rc) {
+    json_builder_end_object(b);
+    JsonNode *root = json_builder_get_root(b);
+    char *text = json_to_string(root, FALSE);
+    json_node_unref(root);
+    free(out->schedule);
+    out->schedule = text ? strdup(text) : NULL;
+    g_free(text);
+    if (!out->schedule)
+      rc = sg3_oom(error, NULL);
+  }
+  if (b)
+    g_object_unref(b);
+  return rc;
+}
+
+/* The schedule's parts as __metadata__ strings. */
+static int write_schedule(JsonBuilder *b, const char *schedule, char **error) {
+  JsonParser *p = json_parser_new();
+  int rc = 0;
+  JsonNode *root = NULL;
+  if (!json_parser_load_from_data(p, schedule, -1, NULL) ||
+      !(root = json_parser_get_root(p)) || !JSON_NODE_HOLDS_OBJECT(root)) {
+    g_object_unref(p);
+    return sg3_set_error(error, "the model's layer schedule is not a JSON "
+                                "object");
+  }
+  JsonObject *o = json_node_get_object(root);
+  for (size_t i = 0; i < N_SCHEDULE_KEYS; i++) {
+    JsonNode *v = json_object_get_member(o, schedule_keys[i]);
+    if (!v)
+      continue;
+    char *text = json_to_string(v, FALSE);
+    json_builder_set_member_name(b, schedule_keys[i]);
+    json_builder_add_string_value(b, text);
+    g_free(text);
+  }
+  g_object_unref(p);
+  return rc;
 }
 
 /* __metadata__.format names the network family: "<family>-generator". */
@@ -293,6 +385,9 @@ int sg3_safetensors_read_source(const sg3_source *src, const char *name,
     if (strcmp(tname, "__metadata__") == 0) {
       if (read_metadata(node, out, name, error))
         goto out;
+      if (JSON_NODE_HOLDS_OBJECT(node) &&
+          read_schedule(json_node_get_object(node), name, out, error))
+        goto out;
       continue;
     }
     if (parse_entry(tname, node, body_size, &entries[n], error)) {
@@ -371,7 +466,7 @@ static int write_all(int fd, const void *buf, size_t n) {
 /* The header text, padded with spaces to a multiple of 8 (the data stays
  * aligned) and never to a length whose low byte is 0x80: that would make
  * the file start like a pickle (PROTO). */
-static char *header_text(const sg3_tensor_set *set, size_t *len) {
+static char *header_text(const sg3_tensor_set *set, size_t *len, char **error) {
   JsonBuilder *b = json_builder_new();
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "__metadata__");
@@ -382,9 +477,13 @@ static char *header_text(const sg3_tensor_set *set, size_t *len) {
   json_builder_add_string_value(b, format);
   g_free(format);
   json_builder_set_member_name(b, "module");
-  json_builder_add_string_value(b, sg3_family_module(family));
+  json_builder_add_string_value(b, sg3_family_module(set, family));
   json_builder_set_member_name(b, "init_kwargs");
   json_builder_add_string_value(b, set->init_kwargs ? set->init_kwargs : "{}");
+  if (set->schedule && write_schedule(b, set->schedule, error)) {
+    g_object_unref(b);
+    return NULL;
+  }
   json_builder_end_object(b);
   uint64_t offset = 0;
   for (size_t i = 0; i < set->n; i++) {
@@ -444,10 +543,15 @@ int sg3_safetensors_write(const sg3_tensor_set *set, const char *path,
   /* A temporary file next to the target, renamed over it when complete: a
    * failed write (disk full, file size limit) never leaves a truncated file,
    * nor destroys the one that was there. */
+  size_t hlen = 0;
+  char *header = header_text(set, &hlen, error);
+  if (!header)
+    return -1;
   char *dir = g_path_get_dirname(path), *base = g_path_get_basename(path);
   char *tmp = g_strdup_printf("%s%s.%s.XXXXXX", dir, G_DIR_SEPARATOR_S, base);
   int rc = -1, fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0666);
   if (fd < 0) {
+    g_free(header);
     int err = errno;
     sg3_fail(error,
              err == ENOENT                   ? SG3_ERR_NOT_FOUND
@@ -456,8 +560,6 @@ int sg3_safetensors_write(const sg3_tensor_set *set, const char *path,
              "%s: cannot create a file in %s: %s", path, dir, strerror(err));
     goto out;
   }
-  size_t hlen;
-  char *header = header_text(set, &hlen);
   int err = 0, bad = write_all(fd, header, hlen);
   for (size_t i = 0; i < set->n && !bad; i++)
     bad = write_all(fd, set->items[i].data, set->items[i].numel * 4);

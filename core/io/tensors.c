@@ -20,6 +20,7 @@ void sg3_tensor_set_clear(sg3_tensor_set *set) {
     g_hash_table_destroy(set->index);
   free(set->init_kwargs);
   free(set->family);
+  free(set->schedule);
   memset(set, 0, sizeof *set);
 }
 

@@ -26,6 +26,11 @@ typedef struct {
   char *init_kwargs; /* JSON object text, owned; NULL until set */
   /* The network family ("stylegan3", ...), owned; NULL until set. */
   char *family;
+  /* Families whose layer schedule cannot be rebuilt from init_kwargs
+   * (StyleGAN-XL): the schedule as stored in the file, a JSON object
+   * {"generator": {...}, "input": {...}, "layers": [...]} (safetensors:
+   * the __metadata__ keys of those names). Owned; NULL for the others. */
+  char *schedule;
 } sg3_tensor_set;
 
 void sg3_tensor_set_init(sg3_tensor_set *set);

@@ -127,5 +127,5 @@ void sg3_filtered_lrelu(const sg3_exec *ex, const sg3_filter_plan *p,
       strips++;
   f.nstrips = strips;
   filter_ctx ctx = {ex->simd, &f};
-  sg3_pool_run(ex->pool, f.nblocks * strips, filter_task, &ctx);
+  sg3_exec_run(ex, f.nblocks * strips, filter_task, &ctx);
 }

@@ -29,8 +29,9 @@ const sg3_tensor *sg3_need_tensor(const sg3_tensor_set *set, const char *prefix,
       snprintf(got + strlen(got), sizeof got - strlen(got), "%s%lld",
                i ? ", " : "", (long long)t->shape[i]);
     sg3_fail(error, SG3_ERR_CORRUPT,
-             "tensor '%s' has shape [%s] but init_kwargs imply [%s]", name, got,
-             want);
+             "tensor '%s' has shape [%s] but the network's configuration "
+             "implies [%s]",
+             name, got, want);
     return NULL;
   }
   for (size_t i = 0; i < t->numel; i++)
@@ -115,5 +116,5 @@ void sg3_fully_connected_mt(const sg3_exec *ex, const sg3_fc *fc,
     return;
   }
   fc_ctx c = {ex->simd, fc, x, y, lrelu, 2 * ex->nthreads};
-  sg3_pool_run(ex->pool, c.ntasks, fc_task, &c);
+  sg3_exec_run(ex, c.ntasks, fc_task, &c);
 }

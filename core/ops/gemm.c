@@ -10,12 +10,11 @@ static void gemm_task(void *ctx, int task, int thread) {
   c->simd->gemm_task(c->gemm, task, thread);
 }
 
-int sg3_gemm_mc(int m, int mr, int nthreads, int k, int n) {
+int sg3_gemm_mc(int m, int mr, int nthreads) {
   /* Runs of pixels sized so that a run's weights stay in cache while
    * every core gets work: at least a few runs per thread. (Longer runs for
    * big weights measured no faster: their packed activations leave the
    * cache.) */
-  (void)k, (void)n;
   int tiles = (m + mr - 1) / mr, per = 8;
   while (per > 1 && tiles / per < 4 * nthreads)
     per /= 2;
@@ -23,11 +22,10 @@ int sg3_gemm_mc(int m, int mr, int nthreads, int k, int n) {
 }
 
 void sg3_run_gemm(const sg3_exec *ex, sg3_gemm *gemm) {
-  gemm->mc = sg3_gemm_mc(gemm->m, ex->simd->mr, ex->nthreads,
-                         gemm->ntaps * gemm->kblocks * 16, gemm->nout);
+  gemm->mc = sg3_gemm_mc(gemm->m, ex->simd->mr, ex->nthreads);
   gemm->scratch = ex->scratch;
   gemm_ctx ctx = {ex->simd, gemm};
-  sg3_pool_run(ex->pool, (gemm->m + gemm->mc - 1) / gemm->mc, gemm_task, &ctx);
+  sg3_exec_run(ex, (gemm->m + gemm->mc - 1) / gemm->mc, gemm_task, &ctx);
 }
 
 typedef struct {
@@ -89,5 +87,5 @@ void sg3_run_wino(const sg3_exec *ex, sg3_wino *w) {
   w->chunk = sg3_wino_chunk(ntiles, ex->simd->mr, ex->nthreads);
   w->scratch = ex->scratch;
   wino_ctx ctx = {ex->simd, w};
-  sg3_pool_run(ex->pool, (ntiles + w->chunk - 1) / w->chunk, wino_task, &ctx);
+  sg3_exec_run(ex, (ntiles + w->chunk - 1) / w->chunk, wino_task, &ctx);
 }

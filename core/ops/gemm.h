@@ -7,7 +7,7 @@
 
 /* Pixels per GEMM task for m pixels, k products (taps x input channels)
  * and n outputs. */
-int sg3_gemm_mc(int m, int mr, int nthreads, int k, int n);
+int sg3_gemm_mc(int m, int mr, int nthreads);
 /* Tiles per Winograd task for ntiles tiles. */
 int sg3_wino_chunk(int ntiles, int mr, int nthreads);
 

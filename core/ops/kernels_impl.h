@@ -85,14 +85,15 @@ INLINE v16 epi_apply(v16 v, const epi_params *e, size_t pix, size_t off,
 
 /* The 16 lanes summed in a fixed order. */
 INLINE float hsum16(v16 v) {
-  const v16i s8 = {8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7};
-  const v16i s4 = {4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11};
-  const v16i s2 = {2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13};
-  const v16i s1 = {1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14};
-  v = v + __builtin_shuffle(v, s8);
-  v = v + __builtin_shuffle(v, s4);
-  v = v + __builtin_shuffle(v, s2);
-  v = v + __builtin_shuffle(v, s1);
+  /* __builtin_shufflevector: GCC 12 and clang */
+  v = v + __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2,
+                                  3, 4, 5, 6, 7);
+  v = v + __builtin_shufflevector(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15,
+                                  8, 9, 10, 11);
+  v = v + __builtin_shufflevector(v, v, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9,
+                                  14, 15, 12, 13);
+  v = v + __builtin_shufflevector(v, v, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10,
+                                  13, 12, 15, 14);
   return v[0];
 }
 

@@ -205,7 +205,7 @@ size_t sg3_conv_scratch(const sg3_conv *c, int in_size, int pad,
     for (int ph = 0; ph < 4; ph++) {
       int ntaps = (ph >> 1 ? 1 : 2) * (ph & 1 ? 1 : 2);
       int mc = sg3_gemm_mc((ph >> 1 ? in_size : in_size + 1) * wp, simd->mr,
-                           nthreads, ntaps * c->cin_pad, c->cout_pad);
+                           nthreads);
       size_t p = sg3_gemm_pack(mc, simd->mr, ntaps, c->cin_pad / SG3_CBLOCK);
       g = p > g ? p : g;
     }
@@ -222,8 +222,7 @@ size_t sg3_conv_scratch(const sg3_conv *c, int in_size, int pad,
     int chunk = sg3_wino_chunk(tn * tn, simd->mr, nthreads);
     return sg3_wino_scratch(chunk, simd->mr, c->cin_pad, c->cout_pad);
   }
-  int mc =
-      sg3_gemm_mc(n * wp, simd->mr, nthreads, k * k * c->cin_pad, c->cout_pad);
+  int mc = sg3_gemm_mc(n * wp, simd->mr, nthreads);
   return sg3_gemm_pack(mc, simd->mr, k * k, c->cin_pad / SG3_CBLOCK);
 }
 

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -22,9 +23,13 @@ struct sg3_pool {
   worker_arg *args;
   pthread_mutex_t mu;
   pthread_cond_t start, done;
+  pthread_mutex_t run; /* one region at a time (shared pools) */
   /* The current region; written by the caller before `gen` is bumped. */
   sg3_task_fn fn;
   void *ctx;
+  int (*stop)(void *);
+  void *stop_user;
+  int stopped; /* stop() said yes in this region */
   int ntasks;
   int next;     /* next task to hand out */
   int pending;  /* workers still inside the region */
@@ -45,6 +50,12 @@ static void run_tasks(sg3_pool *p, int thread) {
     int t = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
     if (t >= p->ntasks)
       break;
+    if (p->stop && p->stop(p->stop_user)) {
+      /* hand out nothing more; the tasks already started finish */
+      __atomic_store_n(&p->stopped, 1, __ATOMIC_RELAXED);
+      __atomic_store_n(&p->next, p->ntasks, __ATOMIC_RELAXED);
+      break;
+    }
     p->fn(p->ctx, t, thread);
   }
 }
@@ -97,6 +108,7 @@ sg3_pool *sg3_pool_new(int n) {
     return NULL;
   p->n = n;
   pthread_mutex_init(&p->mu, NULL);
+  pthread_mutex_init(&p->run, NULL);
   pthread_cond_init(&p->start, NULL);
   pthread_cond_init(&p->done, NULL);
   if (n == 1)
@@ -116,6 +128,12 @@ sg3_pool *sg3_pool_new(int n) {
       sg3_pool_free(p);
       return NULL;
     }
+#ifdef __linux__
+    char name[24]; /* the kernel keeps 15 characters: up to sg3-worker-9999 */
+    snprintf(name, sizeof name, "sg3-worker-%d", i % 10000);
+    name[15] = 0;
+    pthread_setname_np(p->threads[i], name);
+#endif
   }
   return p;
 }
@@ -133,6 +151,7 @@ void sg3_pool_free(sg3_pool *p) {
       pthread_join(p->threads[i], NULL);
   }
   pthread_mutex_destroy(&p->mu);
+  pthread_mutex_destroy(&p->run);
   pthread_cond_destroy(&p->start);
   pthread_cond_destroy(&p->done);
   free(p->threads);
@@ -144,16 +163,24 @@ int sg3_pool_threads(const sg3_pool *p) {
   return p ? p->n : 1;
 }
 
-void sg3_pool_run(sg3_pool *p, int ntasks, sg3_task_fn fn, void *ctx) {
+int sg3_pool_run_until(sg3_pool *p, int ntasks, sg3_task_fn fn, void *ctx,
+                       int (*stop)(void *), void *user) {
   if (ntasks <= 0)
-    return;
+    return 0;
   if (!p || p->n == 1 || ntasks == 1) {
-    for (int t = 0; t < ntasks; t++)
+    for (int t = 0; t < ntasks; t++) {
+      if (stop && stop(user))
+        return 1;
       fn(ctx, t, 0);
-    return;
+    }
+    return 0;
   }
+  pthread_mutex_lock(&p->run);
   p->fn = fn;
   p->ctx = ctx;
+  p->stop = stop;
+  p->stop_user = user;
+  p->stopped = 0;
   p->ntasks = ntasks;
   __atomic_store_n(&p->next, 0, __ATOMIC_RELAXED);
   __atomic_store_n(&p->pending, p->n - 1, __ATOMIC_RELAXED);
@@ -162,13 +189,23 @@ void sg3_pool_run(sg3_pool *p, int ntasks, sg3_task_fn fn, void *ctx) {
   pthread_cond_broadcast(&p->start);
   pthread_mutex_unlock(&p->mu);
   run_tasks(p, 0);
-  for (int i = 0; i < SPIN_POLLS; i++) {
-    if (__atomic_load_n(&p->pending, __ATOMIC_ACQUIRE) == 0)
-      return;
-    cpu_relax();
+  int done = 0;
+  for (int i = 0; i < SPIN_POLLS && !done; i++) {
+    done = __atomic_load_n(&p->pending, __ATOMIC_ACQUIRE) == 0;
+    if (!done)
+      cpu_relax();
   }
-  pthread_mutex_lock(&p->mu);
-  while (__atomic_load_n(&p->pending, __ATOMIC_ACQUIRE) > 0)
-    pthread_cond_wait(&p->done, &p->mu);
-  pthread_mutex_unlock(&p->mu);
+  if (!done) {
+    pthread_mutex_lock(&p->mu);
+    while (__atomic_load_n(&p->pending, __ATOMIC_ACQUIRE) > 0)
+      pthread_cond_wait(&p->done, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+  }
+  int stopped = __atomic_load_n(&p->stopped, __ATOMIC_RELAXED);
+  pthread_mutex_unlock(&p->run);
+  return stopped;
+}
+
+void sg3_pool_run(sg3_pool *p, int ntasks, sg3_task_fn fn, void *ctx) {
+  sg3_pool_run_until(p, ntasks, fn, ctx, NULL, NULL);
 }

@@ -339,26 +339,51 @@ static size_t scratch_floats(const sg3_model *m, const sg3_simd *simd,
   return n;
 }
 
-static int generator_init(sg3_generator *g, char **error) {
-  const sg2_stylegan2 *net = g->model->net;
-  const sg2_config *c = &net->cfg;
-  size_t x = 0, mid = 0, phases = 0, skip_lo = 0, skip = 0, img = 0;
-  size_t noise = 0, nstyles = 0, ndcoefs = 0;
+/* The generator's buffers (floats), from the schedule alone: what
+ * generator_init allocates. */
+typedef struct {
+  size_t x, mid, phases, skip_lo, skip, img, noise, nstyles, ndcoefs;
+} sg2_sizes;
+
+static void state_sizes(const sg2_config *c, sg2_sizes *z) {
+  memset(z, 0, sizeof *z);
   for (int i = 0; i < c->num_blocks; i++) {
-    const sg2_block *b = &net->blocks[i];
-    const int res = b->cfg->res;
-    const size_t cb = (size_t)sg3_cpad(b->cfg->out_channels) / SG3_CBLOCK;
-    x = max_sz(x, sg2_act_plane(res) * cb);
-    img = max_sz(img, (size_t)c->img_channels * res * res);
-    if (b->cfg->in_channels) {
-      mid = max_sz(mid, sg2_act_plane(res) * cb);
-      phases = max_sz(phases, 4 * sg3_conv_phase_plane(res / 2) * cb);
+    const sg2_block_config *B = &c->blocks[i];
+    const int res = B->res;
+    const size_t cin = (size_t)sg3_cpad(B->in_channels),
+                 cout = (size_t)sg3_cpad(B->out_channels),
+                 cb = cout / SG3_CBLOCK,
+                 noise = c->use_noise ? (size_t)res * (res + 2) + SG3_GEMM_SLACK
+                                      : 0;
+    z->x = max_sz(z->x, sg2_act_plane(res) * cb);
+    z->img = max_sz(z->img, (size_t)c->img_channels * res * res);
+    if (B->in_channels) { /* conv0 */
+      z->mid = max_sz(z->mid, sg2_act_plane(res) * cb);
+      z->phases = max_sz(z->phases, 4 * sg3_conv_phase_plane(res / 2) * cb);
+      z->nstyles += cin;
+      z->ndcoefs += cout;
+      z->noise += noise;
     }
-    if (b->cfg->has_skip) {
-      skip_lo = max_sz(skip_lo, sg2_act_plane(res / 2) * cb);
-      skip = max_sz(skip, sg2_act_plane(res) * cb);
+    z->nstyles += cout; /* conv1 */
+    z->ndcoefs += cout;
+    z->noise += noise;
+    if (B->has_torgb) {
+      z->nstyles += cout;
+      z->ndcoefs += (size_t)sg3_cpad(c->img_channels);
+    }
+    if (B->has_skip) {
+      z->skip_lo = max_sz(z->skip_lo, sg2_act_plane(res / 2) * cb);
+      z->skip = max_sz(z->skip, sg2_act_plane(res) * cb);
     }
   }
+}
+
+static int generator_init(sg3_generator *g, char **error) {
+  const sg2_stylegan2 *net = g->model->net;
+  sg2_sizes z;
+  state_sizes(&net->cfg, &z);
+  const size_t x = z.x, mid = z.mid, phases = z.phases, skip_lo = z.skip_lo,
+               skip = z.skip, img = z.img, noise = z.noise, nstyles = z.nstyles;
   sg2_state *s = calloc(1, sizeof *s);
   if (!s)
     return sg3_oom(error, NULL);
@@ -367,13 +392,12 @@ static int generator_init(sg3_generator *g, char **error) {
   s->rnoise_done = calloc((size_t)net->nlayers, 1);
   if (!s->rnoise_off || !s->rnoise_done)
     return sg3_oom(error, NULL);
+  size_t off = 0;
   for (int i = 0; i < net->nlayers; i++) {
     const sg2_layer *l = net->layers[i];
-    nstyles += l->conv.cin_pad;
-    ndcoefs += l->conv.cout_pad;
-    s->rnoise_off[i] = noise;
+    s->rnoise_off[i] = off;
     if (l->noise)
-      noise += (size_t)l->res * (l->res + 2) + SG3_GEMM_SLACK;
+      off += (size_t)l->res * (l->res + 2) + SG3_GEMM_SLACK;
   }
   /* Zeroed: the kernels read a little past the data (results there are
    * never used, but must be finite). */
@@ -387,7 +411,7 @@ static int generator_init(sg3_generator *g, char **error) {
   s->img[1] = sg3_alloc_floats(img);
   s->rnoise = noise ? sg3_alloc_floats(noise) : NULL;
   s->styles = sg3_alloc_floats(nstyles);
-  s->dcoefs = sg3_alloc_floats(ndcoefs);
+  s->dcoefs = sg3_alloc_floats(z.ndcoefs);
   /* ToRGB weights per frame: 4 x cin_pad per layer at style_off[i] */
   s->rgbw = sg3_alloc_floats(4 * nstyles);
   s->style_off = calloc((size_t)net->nlayers, sizeof(size_t));
@@ -437,6 +461,112 @@ static int num_stages(const sg3_model *m) {
 static const char *stage_name(const sg3_model *m, int stage) {
   const sg2_stylegan2 *net = m->net;
   return net->stage_names[stage];
+}
+
+/* ---- estimates ---------------------------------------------------------- */
+
+/* The geometry of a layer's convolution, as sg3_conv_prepare(_up2) sets it
+ * (no weights). */
+static sg3_conv conv_geometry(int in, int out, int k, int up, int up_taps,
+                              int winograd) {
+  sg3_conv c = {.in_channels = in,
+                .out_channels = out,
+                .kernel = k,
+                .up = up,
+                .up_taps = up_taps,
+                .cin_pad = sg3_cpad(in),
+                .cout_pad = sg3_cpad(out),
+                .winograd = winograd && k == 3 && !up};
+  return c;
+}
+
+/* What build and generator_init allocate, from init_kwargs: the prepared
+ * weights (packed, weight_sq, bias, affine; the noise planes) and the
+ * generator's buffers with every thread's scratch. The filters are taken
+ * from init_kwargs (the stored ones are the same but for forged files,
+ * whose taps only change the scratch of the FIR passes a little). */
+static int estimate(const char *init_kwargs, const char *schedule, int winograd,
+                    const sg3_simd *simd, int nthreads, sg3_estimate *e,
+                    char **error) {
+  (void)schedule; /* derived from init_kwargs */
+  sg2_config c;
+  if (sg2_config_parse(init_kwargs, &c, error))
+    return -1;
+  memset(e, 0, sizeof *e);
+  /* a 2-D filter list: the default [1, 3, 3, 1] stands in */
+  double fd[SG2_MAX_FILTER_TAPS] = {1, 3, 3, 1}, sum = 0;
+  int taps = 4;
+  if (c.filter_taps) {
+    taps = c.filter_taps;
+    memcpy(fd, c.filter, sizeof fd);
+  }
+  if (taps > SG3_UPFIR_MAX_TAPS)
+    taps = SG3_UPFIR_MAX_TAPS;
+  float f[SG2_MAX_FILTER_TAPS];
+  for (int i = 0; i < taps; i++)
+    sum += fd[i];
+  for (int i = 0; i < taps; i++)
+    f[i] = (float)(fd[i] / (sum != 0 ? sum : 1));
+  double model = 0;
+  size_t scratch = 0;
+  int rc = 0;
+  for (int i = 0; i < c.num_blocks && !rc; i++) {
+    const sg2_block_config *B = &c.blocks[i];
+    const int res = B->res, cin = B->in_channels, cout = B->out_channels;
+    const double noise =
+        c.use_noise ? (double)res * (res + 2) + SG3_GEMM_SLACK : 0;
+    if (cin) {
+      sg3_conv cv = conv_geometry(cin, cout, 3, 2, taps, 0);
+      model += 9.0 * cv.cin_pad * cv.cout_pad + (double)cin * cout +
+               cv.cout_pad + taps + (double)c.w_dim * cin + cin + noise;
+      scratch =
+          max_sz(scratch, sg3_conv_scratch(&cv, res / 2, 1, simd, nthreads));
+      scratch = max_sz(scratch, (size_t)cv.cin_pad);
+    }
+    sg3_conv cv = conv_geometry(cout, cout, 3, 0, 0, winograd && res >= 16);
+    model += (cv.winograd ? 36.0 : 9.0) * cv.cin_pad * cv.cout_pad +
+             (double)cout * cout + cv.cout_pad + (double)c.w_dim * cout + cout +
+             noise;
+    scratch = max_sz(scratch, sg3_conv_scratch(&cv, res, 1, simd, nthreads));
+    scratch = max_sz(scratch, (size_t)cv.cin_pad);
+    if (B->has_torgb) {
+      sg3_conv t = conv_geometry(cout, c.img_channels, 1, 0, 0, 0);
+      model += (double)t.cin_pad * t.cout_pad + t.cout_pad +
+               (double)c.w_dim * cout + cout;
+      scratch = max_sz(scratch, sg3_conv_scratch(&t, res, 1, simd, nthreads));
+    }
+    sg3_filter_plan plan;
+    if (B->has_skip) {
+      sg3_conv k = conv_geometry(cin, cout, 1, 0, 0, 0);
+      model += (double)k.cin_pad * k.cout_pad + k.cout_pad;
+      scratch =
+          max_sz(scratch, sg3_conv_scratch(&k, res / 2, 1, simd, nthreads));
+      memset(&plan, 0, sizeof plan);
+      if (sg3_upsample2d_plan(&plan, res / 2, f, taps, 1.0f))
+        rc = sg3_oom(error, NULL);
+      else
+        scratch = max_sz(scratch, sg3_filter_scratch(&plan));
+      sg3_filter_plan_free(&plan);
+    }
+    if (cin && c.architecture == SG2_SKIP && !rc) {
+      memset(&plan, 0, sizeof plan);
+      if (sg3_upsample2d_plan(&plan, res / 2, f, taps, 1.0f))
+        rc = sg3_oom(error, NULL);
+      else
+        scratch = max_sz(scratch, sg3_upsample2d_planar_scratch(&plan));
+      sg3_filter_plan_free(&plan);
+    }
+    e->flops += block_flops(&c, B, taps);
+  }
+  sg2_sizes z;
+  state_sizes(&c, &z);
+  double gen = (double)z.x * 2 + z.mid + z.phases + z.skip_lo + z.skip +
+               z.img * 2.0 + z.noise + z.nstyles * 5.0 + z.ndcoefs +
+               (double)((scratch + 15) / 16 * 16) * nthreads;
+  e->model_bytes = model * sizeof(float);
+  e->generator_bytes = gen * sizeof(float);
+  sg2_config_clear(&c);
+  return rc;
 }
 
 /* ---- random models ------------------------------------------------------ */
@@ -598,6 +728,8 @@ out:
 
 const sg3_family sg3_family_stylegan2 = {
     .name = "stylegan2",
+    .u8_rule = SG3_U8_STYLEGAN3,
+    .estimate = estimate,
     .build = build,
     .free = free_net,
     .get_info = get_info,

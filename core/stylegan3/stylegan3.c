@@ -164,8 +164,15 @@ static int build(sg3_model *m, const sg3_load_options *options, char **error) {
                            .lr_multiplier = c->mapping_lr_multiplier,
                            .embed_features = c->w_dim,
                            .layer_features = c->w_dim};
-  if (sg3_mapping_build(&m->mapping, &mc, &m->tensors, error) ||
-      build_input(m, net, error))
+  if (sg3_mapping_build(&m->mapping, &mc, &m->tensors, error))
+    return -1;
+  return sg3_stylegan3_build_synthesis(m, net, error);
+}
+
+int sg3_stylegan3_build_synthesis(sg3_model *m, sg3_stylegan3 *net,
+                                  char **error) {
+  const sg3_config *c = &net->cfg;
+  if (build_input(m, net, error))
     return -1;
   net->layers = calloc((size_t)c->num_layers + 1, sizeof *net->layers);
   if (!net->layers)
@@ -180,7 +187,7 @@ static int build(sg3_model *m, const sg3_load_options *options, char **error) {
   return 0;
 }
 
-static void free_net(sg3_model *m) {
+void sg3_stylegan3_free(sg3_model *m) {
   sg3_stylegan3 *net = m->net;
   if (!net)
     return;
@@ -210,6 +217,101 @@ static void get_info(const sg3_model *m, sg3_model_info *info) {
   info->has_transform = 1;
 }
 
+/* ---- cost estimate ------------------------------------------------------ */
+
+/* A layer's conv as the generator sees it: only the geometry, no weights. */
+static sg3_conv conv_geometry(const sg3_layer_config *L, int winograd) {
+  sg3_conv c = {.in_channels = L->in_channels,
+                .out_channels = L->out_channels,
+                .kernel = L->conv_kernel,
+                .cin_pad = sg3_cpad(L->in_channels),
+                .cout_pad = sg3_cpad(L->out_channels),
+                .demodulate = !L->is_torgb,
+                .winograd = winograd && L->conv_kernel == 3};
+  return c;
+}
+
+/* The generator's buffers (floats): xin, conv, styles and dcoefs (see
+ * generator_init). */
+static void state_floats(const sg3_config *cfg, const sg3_conv *convs,
+                         size_t *xin, size_t *conv, size_t *nstyles,
+                         size_t *ndcoefs) {
+  size_t Cp = sg3_cpad(cfg->input_channels);
+  *xin = *conv = sg3_input_plane(cfg) / SG3_CBLOCK * Cp;
+  *nstyles = *ndcoefs = 0;
+  for (int i = 0; i <= cfg->num_layers; i++) {
+    const sg3_conv *c = &convs[i];
+    int in = cfg->layers[i].in_size, pad = cfg->layers[i].conv_kernel - 1;
+    *xin =
+        max_sz(*xin, sg3_conv_in_plane(c, in, pad) / SG3_CBLOCK * c->cin_pad);
+    *conv = max_sz(*conv,
+                   sg3_conv_out_plane(c, in, pad) / SG3_CBLOCK * c->cout_pad);
+    *nstyles += c->cin_pad;
+    *ndcoefs += c->cout_pad;
+  }
+}
+
+int sg3_stylegan3_estimate_config(const sg3_config *cfg, int winograd,
+                                  const sg3_simd *simd, int nthreads,
+                                  sg3_estimate *e, char **error) {
+  sg3_config c = *cfg;
+  memset(e, 0, sizeof *e);
+  const int nl = c.num_layers + 1;
+  sg3_conv *convs = calloc((size_t)nl, sizeof *convs);
+  if (!convs)
+    return sg3_oom(error, NULL);
+  const int S = c.input_size, Cp = sg3_cpad(c.input_channels);
+  double model = (double)Cp * Cp; /* the input layer's packed weight */
+  size_t scratch = sg3_gemm_pack(sg3_gemm_mc(S * S, simd->mr, nthreads),
+                                 simd->mr, 1, Cp / 16);
+  e->flops = 2.0 * c.input_channels * c.input_channels * S * S;
+  for (int i = 0; i < nl; i++) {
+    const sg3_layer_config *L = &c.layers[i];
+    convs[i] = conv_geometry(L, winograd);
+    const sg3_conv *cv = &convs[i];
+    int k = L->conv_kernel, pad = k - 1;
+    /* sg3_conv_prepare: packed weights, weight_sq, bias; the affine */
+    model += (double)(cv->winograd ? 36 : k * k) * cv->cin_pad * cv->cout_pad +
+             (double)L->in_channels * L->out_channels + cv->cout_pad +
+             (double)c.w_dim * L->in_channels;
+    /* the filter's scratch, as sg3_filter_scratch computes it from the
+     * plan sg3_filter_plan_build would make (without its tables) */
+    int n = L->in_size + k - 1;
+    size_t wu = (size_t)n * L->up_factor + L->padding[0] + L->padding[1] -
+                L->up_taps + 1;
+    size_t dtaps = L->down_taps, vlen = (size_t)n + 2 * L->up_taps;
+    size_t ring = dtaps * (L->down_radial ? wu : (size_t)L->out_size);
+    size_t urow = wu * (L->down_radial ? (dtaps + 1) / 2 : 1);
+    scratch = max_sz(scratch, (vlen + ring + urow) * SG3_CBLOCK);
+    scratch =
+        max_sz(scratch, sg3_conv_scratch(cv, L->in_size, pad, simd, nthreads));
+    scratch = max_sz(scratch, (size_t)cv->cin_pad);
+    e->flops += layer_flops(L);
+  }
+  size_t xin, conv, nstyles, ndcoefs;
+  state_floats(&c, convs, &xin, &conv, &nstyles, &ndcoefs);
+  double gen = (double)xin + conv + nstyles + ndcoefs +
+               sg3_input_tab_floats(&c) +
+               (double)((scratch + 15) / 16 * 16) * nthreads;
+  e->model_bytes = model * sizeof(float);
+  e->generator_bytes = gen * sizeof(float);
+  free(convs);
+  return 0;
+}
+
+static int estimate(const char *init_kwargs, const char *schedule, int winograd,
+                    const sg3_simd *simd, int nthreads, sg3_estimate *e,
+                    char **error) {
+  (void)schedule; /* derived from init_kwargs */
+  sg3_config c;
+  if (sg3_config_parse(init_kwargs, &c, error))
+    return -1;
+  int rc =
+      sg3_stylegan3_estimate_config(&c, winograd, simd, nthreads, e, error);
+  sg3_config_clear(&c);
+  return rc;
+}
+
 /* ---- generators --------------------------------------------------------- */
 
 /* Conv geometry of layer i: its input size and padding k - 1. */
@@ -217,15 +319,15 @@ static int conv_pad(const sg3_synthesis_layer *l) {
   return l->cfg->conv_kernel - 1;
 }
 
-static size_t scratch_floats(const sg3_model *m, const sg3_simd *simd,
-                             int nthreads) {
+size_t sg3_stylegan3_scratch_floats(const sg3_model *m, const sg3_simd *simd,
+                                    int nthreads) {
   const sg3_stylegan3 *net = m->net;
   const sg3_config *cfg = &net->cfg;
   int S = cfg->input_size, Cp = sg3_cpad(cfg->input_channels);
   /* The input layer's product, then each layer's conv and filter; the
    * modulation borrows in_channels floats. */
-  size_t n = sg3_gemm_pack(sg3_gemm_mc(S * S, simd->mr, nthreads, Cp, Cp),
-                           simd->mr, 1, Cp / 16);
+  size_t n = sg3_gemm_pack(sg3_gemm_mc(S * S, simd->mr, nthreads), simd->mr, 1,
+                           Cp / 16);
   for (int i = 0; i <= cfg->num_layers; i++) {
     const sg3_synthesis_layer *l = &net->layers[i];
     n = max_sz(n, sg3_filter_scratch(&l->filter));
@@ -236,24 +338,19 @@ static size_t scratch_floats(const sg3_model *m, const sg3_simd *simd,
   return n;
 }
 
-static int generator_init(sg3_generator *g, char **error) {
+int sg3_stylegan3_generator_init(sg3_generator *g, char **error) {
   const sg3_stylegan3 *net = g->model->net;
   const sg3_config *cfg = &net->cfg;
   const int nl = cfg->num_layers + 1;
-  size_t Cp = sg3_cpad(cfg->input_channels);
+  sg3_conv *convs = calloc((size_t)nl, sizeof *convs);
+  if (!convs)
+    return sg3_oom(error, NULL);
+  for (int i = 0; i < nl; i++)
+    convs[i] = net->layers[i].conv;
   /* The input layer's features live in xin, its product in conv. */
-  size_t xin = sg3_input_plane(cfg) / SG3_CBLOCK * Cp, conv = xin;
-  size_t nstyles = 0, ndcoefs = 0;
-  for (int i = 0; i < nl; i++) {
-    const sg3_synthesis_layer *l = &net->layers[i];
-    int in = l->cfg->in_size, pad = conv_pad(l);
-    xin = max_sz(xin, sg3_conv_in_plane(&l->conv, in, pad) / SG3_CBLOCK *
-                          l->conv.cin_pad);
-    conv = max_sz(conv, sg3_conv_out_plane(&l->conv, in, pad) / SG3_CBLOCK *
-                            l->conv.cout_pad);
-    nstyles += l->conv.cin_pad;
-    ndcoefs += l->conv.cout_pad;
-  }
+  size_t xin, conv, nstyles, ndcoefs;
+  state_floats(cfg, convs, &xin, &conv, &nstyles, &ndcoefs);
+  free(convs);
   sg3_stylegan3_state *s = calloc(1, sizeof *s);
   if (!s)
     return sg3_oom(error, NULL);
@@ -279,7 +376,7 @@ static int generator_init(sg3_generator *g, char **error) {
   return 0;
 }
 
-static void generator_free(sg3_generator *g) {
+void sg3_stylegan3_generator_free(sg3_generator *g) {
   sg3_stylegan3_state *s = g->net_state;
   free(s->xin);
   free(s->conv);
@@ -293,12 +390,12 @@ static void generator_free(sg3_generator *g) {
   g->net_state = NULL;
 }
 
-static int num_stages(const sg3_model *m) {
+int sg3_stylegan3_num_stages(const sg3_model *m) {
   const sg3_stylegan3 *net = m->net;
   return SG3_STAGE_LAYER0 + net->cfg.num_layers + 1;
 }
 
-static const char *stage_name(const sg3_model *m, int stage) {
+const char *sg3_stylegan3_stage_name(const sg3_model *m, int stage) {
   const sg3_stylegan3 *net = m->net;
   if (stage == SG3_STAGE_STYLES)
     return "styles";
@@ -351,39 +448,49 @@ static int random_tensors(const char *init_kwargs, uint64_t seed,
                            .embed_features = c.w_dim,
                            .layer_features = c.w_dim};
   int rc = -1;
+  if (sg3_mapping_random(&mc, &rs, set, error) ||
+      sg3_stylegan3_random_synthesis(&c, &rs, set, error))
+    goto out;
+  rc = 0;
+out:
+  sg3_config_clear(&c);
+  return rc;
+}
+
+int sg3_stylegan3_random_synthesis(const sg3_config *cfg, sg3_randomstate *rs,
+                                   sg3_tensor_set *set, char **error) {
+  const sg3_config c = *cfg;
   float *d;
   size_t n;
-  if (sg3_mapping_random(&mc, &rs, set, error))
-    goto out;
   int C = c.input_channels;
   int64_t cc[2] = {C, C}, aw[2] = {4, c.w_dim}, a4[1] = {4}, t33[2] = {3, 3};
   int64_t c2[2] = {C, 2}, c1[1] = {C};
   if (!(d = add(set, "synthesis.input.weight", 2, cc, &n, error)))
-    goto out;
+    return -1;
   for (size_t i = 0; i < n; i++)
-    d[i] = (float)sg3_random_gauss(&rs);
+    d[i] = (float)sg3_random_gauss(rs);
   if (!add(set, "synthesis.input.affine.weight", 2, aw, &n, error) ||
       !(d = add(set, "synthesis.input.affine.bias", 1, a4, &n, error)))
-    goto out;
+    return -1;
   d[0] = 1.0f;
   if (!(d = add(set, "synthesis.input.transform", 2, t33, &n, error)))
-    goto out;
+    return -1;
   d[0] = d[4] = d[8] = 1.0f;
   /* Frequencies uniform in a disc of radius bandwidth, as the official
    * constructor draws them. */
   if (!(d = add(set, "synthesis.input.freqs", 2, c2, &n, error)))
-    goto out;
+    return -1;
   for (int i = 0; i < C; i++) {
-    double x = sg3_random_gauss(&rs), y = sg3_random_gauss(&rs);
+    double x = sg3_random_gauss(rs), y = sg3_random_gauss(rs);
     double r = sqrt(x * x + y * y) + 1e-12;
     double s = c.input_bandwidth / (r * pow(exp(r * r), 0.25));
     d[2 * i] = (float)(x * s);
     d[2 * i + 1] = (float)(y * s);
   }
   if (!(d = add(set, "synthesis.input.phases", 1, c1, &n, error)))
-    goto out;
+    return -1;
   for (size_t i = 0; i < n; i++)
-    d[i] = (float)(sg3_random_double(&rs) - 0.5);
+    d[i] = (float)(sg3_random_double(rs) - 0.5);
   for (int l = 0; l <= c.num_layers; l++) {
     const sg3_layer_config *L = &c.layers[l];
     int k = L->conv_kernel;
@@ -393,55 +500,54 @@ static int random_tensors(const char *init_kwargs, uint64_t seed,
     int64_t b[1] = {L->out_channels};
     snprintf(name, sizeof name, "synthesis.%s.affine.weight", L->name);
     if (!(d = add(set, name, 2, afw, &n, error)))
-      goto out;
+      return -1;
     for (size_t i = 0; i < n; i++)
-      d[i] = (float)sg3_random_gauss(&rs);
+      d[i] = (float)sg3_random_gauss(rs);
     snprintf(name, sizeof name, "synthesis.%s.affine.bias", L->name);
     if (!(d = add(set, name, 1, afb, &n, error)))
-      goto out;
+      return -1;
     for (size_t i = 0; i < n; i++)
       d[i] = 1.0f;
     snprintf(name, sizeof name, "synthesis.%s.weight", L->name);
     if (!(d = add(set, name, 4, w, &n, error)))
-      goto out;
+      return -1;
     for (size_t i = 0; i < n; i++)
-      d[i] = (float)sg3_random_gauss(&rs);
+      d[i] = (float)sg3_random_gauss(rs);
     snprintf(name, sizeof name, "synthesis.%s.bias", L->name);
     if (!add(set, name, 1, b, &n, error))
-      goto out;
+      return -1;
     snprintf(name, sizeof name, "synthesis.%s.magnitude_ema", L->name);
     if (!(d = add(set, name, 0, NULL, &n, error)))
-      goto out;
+      return -1;
     d[0] = 1.0f;
     snprintf(name, sizeof name, "synthesis.%s.up_filter", L->name);
     if (L->up_taps > 1 &&
         add_designed_filter(set, name, L->up_taps, L->in_cutoff,
                             L->in_half_width * 2, L->tmp_sampling_rate, 0,
                             error))
-      goto out;
+      return -1;
     snprintf(name, sizeof name, "synthesis.%s.down_filter", L->name);
     if (L->down_taps > 1 &&
         add_designed_filter(set, name, L->down_taps, L->out_cutoff,
                             L->out_half_width * 2, L->tmp_sampling_rate,
                             L->down_radial, error))
-      goto out;
+      return -1;
   }
-  rc = 0;
-out:
-  sg3_config_clear(&c);
-  return rc;
+  return 0;
 }
 
 const sg3_family sg3_family_stylegan3 = {
     .name = "stylegan3",
+    .u8_rule = SG3_U8_STYLEGAN3,
+    .estimate = estimate,
     .build = build,
-    .free = free_net,
+    .free = sg3_stylegan3_free,
     .get_info = get_info,
     .random = random_tensors,
-    .scratch_floats = scratch_floats,
-    .generator_init = generator_init,
-    .generator_free = generator_free,
-    .num_stages = num_stages,
-    .stage_name = stage_name,
+    .scratch_floats = sg3_stylegan3_scratch_floats,
+    .generator_init = sg3_stylegan3_generator_init,
+    .generator_free = sg3_stylegan3_generator_free,
+    .num_stages = sg3_stylegan3_num_stages,
+    .stage_name = sg3_stylegan3_stage_name,
     .synthesis = sg3_stylegan3_synthesis,
 };

@@ -6,6 +6,7 @@
 
 #include "family.h"
 #include "generator.h"
+#include "numpy_random.h"
 #include "ops/filtered_lrelu.h"
 #include "ops/fully_connected.h"
 #include "ops/modulated_conv2d.h"
@@ -57,6 +58,29 @@ void sg3_synthesis_input_features(const sg3_stylegan3 *net,
                                   const sg3_simd *simd, const float *w0,
                                   const float *anchor, const float *user,
                                   float *tab, float *feat);
+
+/* SynthesisInput and the layers of net->cfg (a schedule already built and
+ * checked) from m's tensors; sets m->flops to their cost. Shared with the
+ * families built on this synthesis network (StyleGAN-XL). */
+int sg3_stylegan3_build_synthesis(sg3_model *m, sg3_stylegan3 *net,
+                                  char **error);
+/* Random synthesis tensors for the schedule of cfg, with designed filters
+ * (sg3_model_new_random). */
+int sg3_stylegan3_random_synthesis(const sg3_config *cfg, sg3_randomstate *rs,
+                                   sg3_tensor_set *set, char **error);
+/* The family functions of sg3_family_stylegan3, for those families too:
+ * they work on any m->net that is an sg3_stylegan3. */
+void sg3_stylegan3_free(sg3_model *m);
+/* The cost of a network of this schedule (sg3_family.estimate). */
+int sg3_stylegan3_estimate_config(const sg3_config *cfg, int winograd,
+                                  const sg3_simd *simd, int nthreads,
+                                  sg3_estimate *est, char **error);
+size_t sg3_stylegan3_scratch_floats(const sg3_model *m, const sg3_simd *simd,
+                                    int nthreads);
+int sg3_stylegan3_generator_init(sg3_generator *g, char **error);
+void sg3_stylegan3_generator_free(sg3_generator *g);
+int sg3_stylegan3_num_stages(const sg3_model *m);
+const char *sg3_stylegan3_stage_name(const sg3_model *m, int stage);
 
 /* SynthesisNetwork.forward. */
 int sg3_stylegan3_synthesis(sg3_generator *g, const float *ws,

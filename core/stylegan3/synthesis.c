@@ -224,17 +224,19 @@ int sg3_stylegan3_synthesis(sg3_generator *g, const float *ws,
   const int nl = net->cfg.num_layers + 1;
   double t = g->profiling ? sg3_now() : 0;
   style_ctx sc = {g, ws};
-  sg3_pool_run(g->ex.pool, nl, style_task, &sc);
+  sg3_exec_run(&g->ex, nl, style_task, &sc);
   sg3_profile_lap(g, SG3_PROF_FAMILY + SG3_STAGE_STYLES, SG3_PROF_OTHER, &t);
 
-  if (synthesis_input(g, ws, args->anchor_w_avg, args->transform, error))
+  if (sg3_cancelled(g) ||
+      synthesis_input(g, ws, args->anchor_w_avg, args->transform, error))
     return -1;
   for (int i = 0; i < nl; i++) {
-    if (sg3_cancelled(g))
-      return sg3_fail(error, SG3_ERR_CANCELLED, "cancelled");
-    if (synthesis_layer(g, i, img, error))
+    /* between layers, and inside them the pool asks before each task */
+    if (sg3_cancelled(g) || synthesis_layer(g, i, img, error))
       return -1;
   }
+  if (sg3_cancelled(g))
+    return -1;
   if (g->profiling)
     for (int i = SG3_PROF_FAMILY; i < g->nprofile; i++)
       g->profile[i].calls++;

@@ -2,7 +2,7 @@
 // oscdump (set, get, follow) and malformed packets; the security rules
 // (Host, Origin, token on a non-loopback bind, path traversal in the model
 // picker and the save endpoints, body and message sizes, client limits, a
-// slow preview client); the --rtsp and --record outputs.
+// slow preview client); the --rtsp and --record outputs; --audio.
 //
 //   node api.mjs BUILD_DIR SOURCE_DIR
 import dgram from 'node:dgram';
@@ -23,7 +23,8 @@ const tmp = tmpDir();
 // ---- bad options: one line, exit code 1 ----
 for (const args of [['--port', '70000'], ['--address', 'example.org'], ['--models', '/nonexistent'],
   ['--fps', '0'], ['--set', 'nope=1'], ['--set', 'seed=-1'], ['--preview-size', '3'],
-  ['--osc-send', 'nowhere'], ['--model', '/nonexistent.pkl'], ['extra']]) {
+  ['--osc-send', 'nowhere'], ['--model', '/nonexistent.pkl'], ['extra'],
+  ['--audio', '/nonexistent.wav'], ['--audio', '--audio-preset', 'loud']]) {
   const r = await run(studioBin, ['--port', '0', '--osc-port', '0', ...args], { timeout: 30000 });
   const lines = r.stderr.trim().split('\n');
   check(r.code === 1 && lines.length === 1 && lines[0].startsWith('sg3-studio: '),
@@ -372,9 +373,43 @@ const secs = +(pj.format || {}).duration || 0;
 check(probe.code === 0 && vs.codec_name === 'h264' && vs.width === 128 && +vs.nb_read_frames > 30 && secs > 1,
   `the MP4 is finished: ${vs.codec_name} ${vs.width}px, ${vs.nb_read_frames} frames, ${secs.toFixed(2)} s`);
 
+// ---- --audio FILE: a click track drives pulse and walk-speed ----
+const clicks = path.join(tmp, 'clicks.wav');
+fs.writeFileSync(clicks, clickTrack(4, 0.5));
+const au = startStudio(['--audio', clicks, '--no-monitor', '--no-osc', '--audio-speed-base', '0.2']);
+await au.ready;
+check(au.out.some((l) => l.includes(`audio from ${clicks}`)), '--audio FILE says where the sound comes from');
+let pulses = 0, last = 0, speeds = new Set(), walk = false;
+for (const end = Date.now() + 3000; Date.now() < end; await sleep(15)) {
+  const v = await getJSON(au.base, '/api/state');
+  if (v.pulse > 0.5 && last <= 0.5) pulses++;
+  last = v.pulse;
+  speeds.add(v['walk-speed']);
+  walk ||= v.animation === 'walk';
+}
+check(pulses >= 4, `the clicks pulse sg3src (${pulses} pulses in 3 s of clicks every 0.5 s)`);
+check(walk && speeds.has(0.2), `it walks at the base speed between clicks (${[...speeds].join(', ')})`);
+check(await au.stop('SIGINT') === 0, 'SIGINT: exit code 0');
+
 await finish();
 
 // ---- helpers ----
+
+// A 16-bit mono WAV at 44.1 kHz: a 5 ms click every `every` seconds.
+function clickTrack(seconds, every) {
+  const rate = 44100, n = Math.round(seconds * rate);
+  const b = Buffer.alloc(44 + 2 * n);
+  b.write('RIFF', 0); b.writeUInt32LE(36 + 2 * n, 4); b.write('WAVEfmt ', 8);
+  b.writeUInt32LE(16, 16); b.writeUInt16LE(1, 20); b.writeUInt16LE(1, 22);
+  b.writeUInt32LE(rate, 24); b.writeUInt32LE(2 * rate, 28); b.writeUInt16LE(2, 32);
+  b.writeUInt16LE(16, 34); b.write('data', 36); b.writeUInt32LE(2 * n, 40);
+  for (let t = every; t < seconds; t += every) {
+    const at = Math.round(t * rate);
+    for (let k = 0; k < 220 && at + k < n; k++)
+      b.writeInt16LE(Math.round(20000 * Math.exp(-k / 40) * (k % 2 ? 1 : -1)), 44 + 2 * (at + k));
+  }
+  return b;
+}
 
 function freeUdpPort() {
   return new Promise((resolve) => {
