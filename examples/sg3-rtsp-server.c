@@ -30,8 +30,8 @@ typedef struct {
 
 static ElementOption element_options[] = {
     {"model", "FILE",
-     "model file (.safetensors or official .pkl); default: the bundled demo "
-     "model"},
+     "model file (.safetensors or official .pkl: StyleGAN3, StyleGAN2, "
+     "TensorFlow StyleGAN2, StyleGAN-XL); default: the bundled demo model"},
     {"seed", "N", "seed (default 0)"},
     {"psi", "PSI", "truncation psi (default 1)"},
     {"truncation-cutoff", "N",
@@ -46,6 +46,9 @@ static ElementOption element_options[] = {
     {"pan-x", "V", "pan in x, translate units per second"},
     {"pan-y", "V", "pan in y, translate units per second"},
     {"spin", "V", "spin, degrees per second"},
+    {"noise-mode", "MODE",
+     "per-layer noise of StyleGAN2 models: const (default), none or random"},
+    {"noise-seed", "N", "seed of noise-mode=random"},
 };
 
 typedef struct {
