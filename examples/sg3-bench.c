@@ -6,8 +6,11 @@
  *             [--channel-base B --channel-max M] [options]
  *   sg3-bench --config stylegan-xl-t|stylegan-xl-r --resolution N
  *             (StyleGAN-XL's ImageNet networks: a 16x16 stem and 2x heads)
+ *   sg3-bench --compare [--rows LIST] [--frames N] [--no-sgemm]
  *   options: --frames N (20) --warmup N (3) --threads N (0 = one per CPU)
  *            --simd avx512|avx2|generic --no-winograd --no-sgemm
+ *            --save FILE (write the model as safetensors and stop)
+ *            --summary (one machine-readable line, for --compare)
  *
  * A frame is one sg3_render of a new seed (mapping and synthesis). The last
  * line is machine-readable: median_ms=<float> gflops=<float>. */
@@ -20,6 +23,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "bench.h"
 #include "bytes_arg.h"
 #include "sg3.h"
 
@@ -60,7 +64,14 @@ static void usage(FILE *f) {
           "         --no-sgemm (skip the BLAS reference)\n"
           "         --max-memory SIZE (refuse above SIZE bytes, e.g. 4G; "
           "default 3/4\n"
-          "           of the memory; none)\n");
+          "           of the memory; none)\n"
+          "         --save FILE (write the model as safetensors, then stop)\n"
+          "         --summary (print one machine-readable summary line)\n"
+          "       sg3-bench --compare [--rows LIST] [--frames N] [--no-sgemm]\n"
+          "                 (the README's table: demo, T/R 256..1024, "
+          "StyleGAN2;\n"
+          "                 each row loaded from a safetensors file in a "
+          "child process)\n");
 }
 
 static int parse_int(const char *opt, const char *s, int lo, int hi, int *out) {
@@ -76,8 +87,31 @@ static int parse_int(const char *opt, const char *s, int lo, int hi, int *out) {
   return 0;
 }
 
-/* GFLOP/s of an n^3 single-precision product, median of `reps` runs. */
-static double sgemm_gflops(int n, int reps) {
+const char *bench_blas_core(void) {
+  return openblas_get_corename ? openblas_get_corename() : NULL;
+}
+
+int bench_blas_threads(void) {
+  return openblas_get_num_threads ? openblas_get_num_threads() : 0;
+}
+
+/* A field of /proc/self/status ("VmRSS:", "VmHWM:") in MB; 0 if unknown. */
+static double proc_status_mb(const char *field) {
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256];
+  double kb = 0;
+  size_t n = strlen(field);
+  while (f && fgets(line, sizeof line, f))
+    if (!strncmp(line, field, n)) {
+      kb = strtod(line + n, NULL);
+      break;
+    }
+  if (f)
+    fclose(f);
+  return kb / 1024.0;
+}
+
+double bench_sgemm_gflops(int n, int reps) {
   size_t nn = (size_t)n * n;
   float *a = malloc(nn * sizeof *a), *b = malloc(nn * sizeof *b);
   float *c = malloc(nn * sizeof *c);
@@ -108,9 +142,12 @@ static double sgemm_gflops(int n, int reps) {
 }
 
 int main(int argc, char **argv) {
-  const char *network = NULL, *config = NULL;
+  for (int i = 1; i < argc; i++)
+    if (!strcmp(argv[i], "--compare"))
+      return bench_compare(argc, argv);
+  const char *network = NULL, *config = NULL, *save = NULL;
   int resolution = 0, cbase = 0, cmax = 0, frames = 20, warmup = 3;
-  int threads = 0, do_sgemm = 1;
+  int threads = 0, do_sgemm = 1, summary = 0;
   sg3_load_options load;
   sg3_load_options_init(&load);
   sg3_generator_options gopt;
@@ -136,6 +173,10 @@ int main(int argc, char **argv) {
       bad = parse_int(a, v, 0, 1024, &threads), i++;
     else if (!strcmp(a, "--no-sgemm"))
       do_sgemm = 0;
+    else if (!strcmp(a, "--save") && v)
+      save = argv[++i];
+    else if (!strcmp(a, "--summary"))
+      summary = 1;
     else if (!strcmp(a, "--no-winograd"))
       load.winograd = 0;
     else if (!strcmp(a, "--max-memory")) {
@@ -167,6 +208,9 @@ int main(int argc, char **argv) {
   char *error = NULL;
   sg3_model *model = NULL;
   char desc[512];
+  if (save)
+    load.winograd = 0; /* only the stored weights are written */
+  double t_load = now();
   if (network) {
     sg3_model_open(network, &load, &model, &error);
     snprintf(desc, sizeof desc, "%s", network);
@@ -242,6 +286,17 @@ int main(int argc, char **argv) {
     free(error);
     return 1;
   }
+  if (save) {
+    int rc = sg3_model_save_safetensors(model, save, &error) != SG3_OK;
+    if (rc)
+      fprintf(stderr, "sg3-bench: %s\n", error);
+    free(error);
+    sg3_model_unref(model);
+    return rc;
+  }
+  /* The model alone: what it keeps, and the peak while it was read. */
+  double model_mb = proc_status_mb("VmRSS:");
+  double load_peak_mb = proc_status_mb("VmHWM:");
   sg3_generator *gen = NULL;
   gopt.threads = threads;
   if (sg3_generator_create(model, &gopt, &gen, &error) != SG3_OK) {
@@ -249,6 +304,7 @@ int main(int argc, char **argv) {
     free(error);
     return 1;
   }
+  t_load = now() - t_load;
   sg3_model_info info;
   sg3_model_get_info(model, &info);
 
@@ -278,6 +334,7 @@ int main(int argc, char **argv) {
          winograd ? "3x3 convolutions by Winograd F(4x4, 3x3)"
                   : "convolutions as direct GEMMs");
   struct timespec cpu0 = {0}, cpu1;
+  double first_s = 0;
   for (int f = -warmup; f < frames; f++) {
     if (f == 0) {
       sg3_generator_set_profiling(gen, 1);
@@ -290,6 +347,8 @@ int main(int argc, char **argv) {
       free(error);
       return 1;
     }
+    if (f == -warmup)
+      first_s = now() - t0;
     if (f >= 0)
       times[f] = now() - t0;
   }
@@ -320,11 +379,15 @@ int main(int argc, char **argv) {
   printf("%-14s %10.3f %10.3f %10.3f %10.3f\n", "all", sum_conv, sum_filter,
          sum_other, sum_conv + sum_filter + sum_other);
 
+  double best = times[0];
+  for (int f = 1; f < frames; f++)
+    if (times[f] < best)
+      best = times[f];
   double med = median(times, frames);
   double gflops = info.flops / med / 1e9;
   printf("\nframes:   %d (after %d warm-up), median %.3f ms, best %.3f ms, "
          "%.1f fps\n",
-         frames, warmup, med * 1e3, times[0] * 1e3, 1 / med);
+         frames, warmup, med * 1e3, best * 1e3, 1 / med);
   printf("cpu:      %.3f ms of CPU time per frame (all threads)\n",
          cpu_s / frames * 1e3);
   printf("work:     %.3f GFLOP per frame: convolutions counted as direct "
@@ -335,16 +398,27 @@ int main(int argc, char **argv) {
          winograd ? " (effective: Winograd does a quarter of the 3x3 "
                     "convolutions' multiplications)"
                   : "");
-  printf("peak RSS: %.1f MB\n", peak_mb);
+  printf("load:     %.1f ms (%s and a generator), first frame %.1f ms\n",
+         t_load * 1e3, network ? "reading the file" : "a random model",
+         first_s * 1e3);
+  printf("memory:   model %.1f MB resident (peak %.1f MB while loading), "
+         "peak RSS %.1f MB\n",
+         model_mb, load_peak_mb, peak_mb);
   if (do_sgemm) {
-    double ref = sgemm_gflops(2048, 5);
-    const char *core = openblas_get_corename ? openblas_get_corename() : NULL;
+    double ref = bench_sgemm_gflops(2048, 5);
+    const char *core = bench_blas_core();
     printf("sgemm:    %.2f GFLOP/s on 2048^3", ref);
     if (core)
-      printf(" (OpenBLAS %s kernel, %d threads)", core,
-             openblas_get_num_threads ? openblas_get_num_threads() : 0);
+      printf(" (OpenBLAS %s kernel, %d threads)", core, bench_blas_threads());
     printf("\nratio:    %.0f%% of sgemm\n", ref > 0 ? 100 * gflops / ref : 0);
   }
+  if (summary)
+    printf("summary: load_ms=%.3f first_ms=%.3f median_ms=%.3f best_ms=%.3f "
+           "gflop=%.3f model_mb=%.1f load_peak_mb=%.1f simd=%s threads=%d "
+           "winograd=%d\n",
+           t_load * 1e3, first_s * 1e3, med * 1e3, best * 1e3, info.flops / 1e9,
+           model_mb, load_peak_mb, sg3_generator_simd(gen),
+           sg3_generator_get_threads(gen), winograd);
   printf("median_ms=%.3f gflops=%.3f\n", med * 1e3, gflops);
 
   free(img);

@@ -299,5 +299,22 @@ expect_error "XL: class out of range" "out of range" "$gen" --network "$xl/xl16c
 expect_error "XL: centroids of another w_dim" "centroids-path" "$gen" --network "$xl/xl16c10.pkl" --seeds 1 --centroids-path "$xl/centroids-xl16c.npy" --outdir "$tmp/x"
 expect_error "bad --batch-sz" "batch-sz" "$gen" --network "$m" --seeds 1 --batch-sz 0 --outdir "$tmp/x"
 
+expect_error "bench: unknown --compare row" "unknown row 'r2048'" "$build/examples/sg3-bench" --compare --rows demo,r2048
+
+# sg3-bench --compare: the README's table, rows loaded from files written by
+# child processes (the StyleGAN2 row goes through --save and --network).
+if TMPDIR=$tmp "$build/examples/sg3-bench" --compare --rows demo,sg2-256 --frames 2 \
+  --no-sgemm --demo "$m" >"$tmp/cmp" 2>"$tmp/cmp.err"; then
+  grep -q '^| model | GFLOP | load | model memory (peak while loading) | first frame | per frame | effective GFLOP/s | peak RSS |$' "$tmp/cmp" &&
+    grep -Eq '^\| bundled demo \(T, 32×32 gray\) \| 2\.7 \| [0-9.]+ ms \| [0-9]+ MB \([0-9]+ MB\) \| [0-9.]+ ms \| \*\*[0-9.]+ ms\*\* \([0-9.]+ fps\) \| [0-9]+ \| [0-9]+ MB \|$' "$tmp/cmp" &&
+    grep -Eq '^\| StyleGAN2 256×256 \(`paper256`\) \| 29\.9 \| ' "$tmp/cmp" &&
+    [ "$(grep -c '^| ' "$tmp/cmp")" -eq 4 ] &&
+    ! ls "$tmp"/sg3-bench-* >/dev/null 2>&1 &&
+    ok "sg3-bench --compare: the table, with load time and memory per row" ||
+    bad "sg3-bench --compare: $(cat "$tmp/cmp" "$tmp/cmp.err")"
+else
+  bad "sg3-bench --compare failed: $(cat "$tmp/cmp.err")"
+fi
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
