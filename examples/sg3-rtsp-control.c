@@ -33,9 +33,9 @@ static gboolean serializable(GType t) {
          f == G_TYPE_LONG || f == G_TYPE_ULONG;
 }
 
-static GParamSpec *allowed_property(GstElement *e, const char *name,
+static GParamSpec *allowed_property(GObjectClass *klass, const char *name,
                                     gboolean write, char **why) {
-  GParamSpec *p = g_object_class_find_property(G_OBJECT_GET_CLASS(e), name);
+  GParamSpec *p = g_object_class_find_property(klass, name);
   if (!p || g_strv_contains(denied, name) || !serializable(p->value_type)) {
     *why = g_strdup_printf("%s: no such parameter", name);
     return NULL;
@@ -173,10 +173,20 @@ static GstRTSPResult params_set(GstRTSPClient *client, GstRTSPContext *ctx) {
   GstRTSPMedia *media = m->media ? g_object_ref(m->media) : NULL;
   g_mutex_unlock(&m->lock);
   GstElement *src = media ? sg3_control_find_source(media) : NULL;
-  if (!src) {
+  /* No generator running (no viewers): the change waits for the next one,
+   * checked against the element class. Not for --source fragments. */
+  GObjectClass *klass = src ? G_OBJECT_GET_CLASS(src) : NULL;
+  GstElementFactory *factory = NULL;
+  if (!klass && !m->props_only_source) {
+    factory = gst_element_factory_find("sg3src");
+    GType t = factory ? gst_element_factory_get_element_type(factory) : 0;
+    klass = t ? g_type_class_peek(t) : NULL;
+  }
+  if (!klass) {
     respond(ctx, GST_RTSP_STS_METHOD_NOT_VALID_IN_THIS_STATE,
-            "error: no generator running on this mount\r\n");
+            "error: no sg3src on this mount\r\n");
     g_clear_object(&media);
+    g_clear_object(&factory);
     return GST_RTSP_OK;
   }
 
@@ -198,7 +208,7 @@ static GstRTSPResult params_set(GstRTSPClient *client, GstRTSPContext *ctx) {
     }
     *colon = 0;
     char *name = g_strstrip(line), *value = g_strstrip(colon + 1), *why = NULL;
-    GParamSpec *p = allowed_property(src, name, TRUE, &why);
+    GParamSpec *p = allowed_property(klass, name, TRUE, &why);
     GValue v = G_VALUE_INIT;
     if (p && sg3_property_parse(p, value, &v, &why)) {
       g_ptr_array_add(specs, p);
@@ -219,8 +229,9 @@ static GstRTSPResult params_set(GstRTSPClient *client, GstRTSPContext *ctx) {
     g_mutex_lock(&m->lock);
     for (guint i = 0; i < specs->len; i++) {
       GParamSpec *p = g_ptr_array_index(specs, i);
-      g_object_set_property(G_OBJECT(src), p->name,
-                            &g_array_index(values, GValue, i));
+      if (src)
+        g_object_set_property(G_OBJECT(src), p->name,
+                              &g_array_index(values, GValue, i));
       g_hash_table_insert(m->changed, g_strdup(p->name),
                           g_strdup(g_ptr_array_index(texts, i)));
       g_print("%s: %s: %s set to %s\n", sg3_rtsp_prog, m->path, p->name,
@@ -234,8 +245,9 @@ static GstRTSPResult params_set(GstRTSPClient *client, GstRTSPContext *ctx) {
   g_ptr_array_free(specs, TRUE);
   g_string_free(errors, TRUE);
   g_strfreev(lines);
-  gst_object_unref(src);
-  g_object_unref(media);
+  g_clear_object(&src);
+  g_clear_object(&media);
+  g_clear_object(&factory);
   return GST_RTSP_OK;
 }
 
@@ -263,7 +275,8 @@ static GstRTSPResult params_get(GstRTSPClient *client, GstRTSPContext *ctx) {
     char *name = g_strstrip(*l), *why = NULL;
     if (!*name)
       continue;
-    GParamSpec *p = allowed_property(src, name, FALSE, &why);
+    GParamSpec *p =
+        allowed_property(G_OBJECT_GET_CLASS(src), name, FALSE, &why);
     if (!p) {
       g_string_append_printf(errors, "%s\r\n", why);
       g_free(why);

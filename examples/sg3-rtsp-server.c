@@ -713,6 +713,7 @@ int main(int argc, char **argv) {
     Sg3Mount *m = g_new0(Sg3Mount, 1);
     m->path = g_strdup(path);
     m->props = g_strdupv(words + 1);
+    m->props_only_source = o.source != NULL;
     g_mutex_init(&m->lock);
     m->changed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     g_strfreev(words);

@@ -14,6 +14,7 @@ extern const char *sg3_rtsp_prog;
 typedef struct {
   char *path;
   char **props; /* PROP=VALUE of this mount (--mount "/p PROP=VALUE ...") */
+  gboolean props_only_source; /* --source: maybe no sg3src at all */
   GstRTSPMediaFactory *factory;
   GMutex lock;
   GstRTSPMedia *media; /* prepared media, or NULL; under lock */

@@ -795,6 +795,10 @@ static int mode_record(const char *script, const char *duration, int fps,
   printf("record.sh took %.1f s\n", (g_get_monotonic_time() - t0) / 1e6);
 
   int want_frames = (int)(g_ascii_strtod(duration, NULL) * fps + 0.5);
+  /* It reports what the demuxer counts in the file. */
+  char *said = g_strdup_printf("(%d frames, ", want_frames);
+  CHECK(strstr(so, said), "record.sh did not report %s", said);
+  g_free(said);
   GstClockTime want_dur = gst_util_uint64_scale(want_frames, GST_SECOND, fps);
 
   /* Duration as players see it. */
@@ -1064,10 +1068,10 @@ static double client_fps(const Client *c, gint64 since_us, int since_frames) {
 /* A raw TCP client stops reading after PLAY; a UDP and a TCP viewer must
  * go on at >= 25 frames/s with no gap over a second, the server must drop
  * the stalled client, and a new client must get a picture within 3 s. */
-static int mode_stall(const char *server_path, const char *reference,
-                      int seconds, char **server_args) {
+static int mode_stall(const char *server_path, const char *reference, int w,
+                      int h, int seconds, char **server_args) {
   Frame ref = {0};
-  reference_frame(reference, 64, 64, &ref);
+  reference_frame(reference, w, h, &ref);
   char *url = start_server_args(server_path, server_args, 1, NULL);
   Client v[2];
   client_start_proto(&v[0], "udp viewer", url, "udp", NULL);
@@ -1084,7 +1088,18 @@ static int mode_stall(const char *server_path, const char *reference,
     v[i].max_gap_us = 0;
   gboolean dropped = FALSE;
   double dropped_at = -1;
+  gint64 next_keepalive = t0;
+  g_socket_set_blocking(raw.sock, FALSE);
   while (g_get_monotonic_time() - t0 < seconds * G_USEC_PER_SEC) {
+    /* As a hung NVR does: keep-alives go on, nothing is read. */
+    if (g_get_monotonic_time() >= next_keepalive) {
+      char *ka = g_strdup_printf("GET_PARAMETER %s RTSP/1.0\r\nCSeq: %d\r\n"
+                                 "Session: %s\r\n\r\n",
+                                 url, ++raw.cseq, raw.session);
+      g_socket_send(raw.sock, ka, strlen(ka), NULL, NULL);
+      g_free(ka);
+      next_keepalive += G_USEC_PER_SEC;
+    }
     for (int i = 0; i < 2; i++)
       client_poll(&v[i], &ref);
     char *line = g_async_queue_try_pop(lines);
@@ -1116,6 +1131,7 @@ static int mode_stall(const char *server_path, const char *reference,
   CHECK(join < 3.0, "a new client waited %.2f s for its first frame", join);
 
   /* The stalled connection is closed: reading it ends. */
+  g_socket_set_blocking(raw.sock, TRUE);
   gsize before = raw.data_bytes;
   while (raw_fill(&raw))
     raw_skip_data(&raw), g_string_truncate(raw.in, 0);
@@ -1565,6 +1581,22 @@ static int mode_control(const char *server_path, const char *model_b,
   CHECK(code == 200 && strstr(resp, "seed: 5\r\n"),
         "a refused SET_PARAMETER changed seed: %s", resp);
   g_free(resp);
+
+  /* With nobody watching /a its generator stops; a change then waits for
+   * the next one. */
+  client_stop(&a);
+  CHECK(wait_count(&stopped_count, 1, 20), "/a's generator did not stop");
+  code = raw_request(&r, "SET_PARAMETER", urls[0], NULL, "seed: 6\r\n", NULL);
+  printf("SET_PARAMETER seed: 6 with no generator running -> %d\n", code);
+  CHECK(code == 200, "SET_PARAMETER without a generator: %d", code);
+  Frame ra6 = {0};
+  reference_frame("sg3src seed=6 class=7", 64, 64, &ra6);
+  client_start_proto(&a, "mount /a again", urls[0], "tcp", NULL);
+  receive(&a, 1, 5, &ra6, 60);
+  client_report(&a);
+  CHECK(a.psnr_min >= 35, "the restarted generator ignored seed: 6 (%.1f dB)",
+        a.psnr_min);
+  frame_clear(&ra6);
   raw_close(&r);
 
   client_stop(&a);
@@ -1666,7 +1698,7 @@ int main(int argc, char **argv) {
                        height, min_psnr, frames, rest);
   }
   if (!strcmp(mode, "stall"))
-    return mode_stall(server_path, reference, frames, rest);
+    return mode_stall(server_path, reference, width, height, frames, rest);
   if (!strcmp(mode, "share"))
     return mode_share(server_path, reference, rest);
   if (!strcmp(mode, "limits"))
