@@ -432,6 +432,54 @@ static void on_media_unprepared(GstRTSPMedia *media, gpointer data) {
   g_print("%s: generator stopped (no clients on %s)\n", prog, m->path);
 }
 
+/* gst-rtsp-server 1.22 feeds RTCP that TCP clients send through an appsrc
+ * without caps, so the first client's first RTCP packet makes every pad
+ * downstream warn "Sticky event misordering, got 'segment' before 'caps'".
+ * Caps on those appsrcs (before any packet) keep the events in order. */
+static void set_rtcp_appsrc_caps(GstRTSPMedia *media) {
+  GstElement *top = gst_rtsp_media_get_element(media);
+  GstObject *pipe = top ? gst_object_get_parent(GST_OBJECT(top)) : NULL;
+  if (!pipe || !GST_IS_BIN(pipe))
+    goto done;
+  GstIterator *it = gst_bin_iterate_recurse(GST_BIN(pipe));
+  GValue v = G_VALUE_INIT;
+  while (gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
+    GstElement *e = g_value_get_object(&v);
+    GstElementFactory *f = gst_element_get_factory(e);
+    if (f && !strcmp(GST_OBJECT_NAME(f), "appsrc")) {
+      GstCaps *caps = NULL;
+      g_object_get(e, "caps", &caps, NULL);
+      /* Which rtpbin pad it ends in: src -> funnel -> recv_rtcp_sink_N. */
+      GstPad *src = gst_element_get_static_pad(e, "src");
+      GstPad *peer = src ? gst_pad_get_peer(src) : NULL;
+      GstElement *funnel = peer ? gst_pad_get_parent_element(peer) : NULL;
+      GstPad *fsrc = funnel ? gst_element_get_static_pad(funnel, "src") : NULL;
+      GstPad *fpeer = fsrc ? gst_pad_get_peer(fsrc) : NULL;
+      if (!caps && fpeer &&
+          g_str_has_prefix(GST_PAD_NAME(fpeer), "recv_rtcp")) {
+        GstCaps *rtcp = gst_caps_new_empty_simple("application/x-rtcp");
+        g_object_set(e, "caps", rtcp, NULL);
+        gst_caps_unref(rtcp);
+      }
+      if (caps)
+        gst_caps_unref(caps);
+      g_clear_object(&fpeer);
+      g_clear_object(&fsrc);
+      g_clear_object(&funnel);
+      g_clear_object(&peer);
+      g_clear_object(&src);
+    }
+    g_value_reset(&v);
+  }
+  g_value_unset(&v);
+  gst_iterator_free(it);
+done:
+  if (pipe)
+    gst_object_unref(pipe);
+  if (top)
+    gst_object_unref(top);
+}
+
 static void on_media_prepared(GstRTSPMedia *media, gpointer data) {
   Sg3Mount *m = data;
   /* Emitted once for every client thread that waited for the preparation:
@@ -441,8 +489,10 @@ static void on_media_prepared(GstRTSPMedia *media, gpointer data) {
   gboolean first = !g_object_get_data(G_OBJECT(media), "sg3-started");
   g_object_set_data(G_OBJECT(media), "sg3-started", GINT_TO_POINTER(1));
   g_mutex_unlock(&lock);
-  if (first)
+  if (first) {
+    set_rtcp_appsrc_caps(media);
     g_print("%s: generator started on %s\n", prog, m->path);
+  }
 }
 
 static void on_media_configure(GstRTSPMediaFactory *factory,

@@ -715,7 +715,7 @@ static int mode_options(const char *server_path, gboolean have_sg3src) {
       "%u", g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound)));
 
   const char *standin = "videotestsrc is-live=true";
-  char *cases[][8] = {
+  char *cases[][10] = {
       {"--port", "70000", NULL},
       {"--fps", "0", NULL},
       {"--width", "15", NULL},
@@ -727,10 +727,36 @@ static int mode_options(const char *server_path, gboolean have_sg3src) {
       {"--source", (char *)standin, "--seed", "3", NULL},
       {"--source", (char *)standin, "--address", "127.0.0.1", "--port", port,
        NULL},
+      {"--source", (char *)standin, "--max-clients", "0", NULL},
+      {"--source", (char *)standin, "--max-lag", "0", NULL},
+      {"--source", (char *)standin, "--mount", "noslash", NULL},
+      {"--source", (char *)standin, "--mount", "/a", "--mount", "/a", NULL},
+      {"--source", (char *)standin, "--user", "nocolon", NULL},
+      {"--source", (char *)standin, "--user", "a:b", "--auth", "weird", NULL},
+      {"--source", (char *)standin, "--users-file", "/nonexistent/users", NULL},
+      {"--source", (char *)standin, "--tls-cert", "/nonexistent/c.pem", NULL},
+      {"--source", (char *)standin, "--tls-cert", "/nonexistent/c.pem",
+       "--tls-key", "/nonexistent/k.pem", NULL},
   };
-  const char *needles[] = {
-      "--port", "--fps",  "--width",           "bitrate",  "bogus",
-      "stray",  "blurry", "no_such_element_x", "--source", "cannot listen"};
+  const char *needles[] = {"--port",
+                           "--fps",
+                           "--width",
+                           "bitrate",
+                           "bogus",
+                           "stray",
+                           "blurry",
+                           "no_such_element_x",
+                           "--source",
+                           "cannot listen",
+                           "--max-clients",
+                           "--max-lag",
+                           "--mount noslash",
+                           "given twice",
+                           "NAME:PASSWORD",
+                           "--auth weird",
+                           "/nonexistent/users",
+                           "go together",
+                           "/nonexistent/c.pem"};
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
     expect_error(server_path, cases[i], needles[i]);
 
@@ -741,9 +767,16 @@ static int mode_options(const char *server_path, gboolean have_sg3src) {
         {"--seed", "-1", NULL},
         {"--set", "no-such-property=1", NULL},
         {"--model", "/nonexistent/model.safetensors", NULL},
+        {"--mount", "/x psi=9", NULL},
+        {"--mount", "/x nosuch=1", NULL},
     };
-    const char *sg3_needles[] = {"--psi", "dance", "--seed", "no-such-property",
-                                 "/nonexistent/model"};
+    const char *sg3_needles[] = {"--psi",
+                                 "dance",
+                                 "--seed",
+                                 "no-such-property",
+                                 "/nonexistent/model",
+                                 "--mount /x psi=9",
+                                 "nosuch"};
     for (guint i = 0; i < G_N_ELEMENTS(sg3_cases); i++)
       expect_error(server_path, sg3_cases[i], sg3_needles[i]);
   } else {
