@@ -830,7 +830,8 @@ static int mode_record(const char *script, const char *duration, int fps,
   int want_frames = (int)(g_ascii_strtod(duration, NULL) * fps + 0.5);
   /* It reports what the demuxer counts in the file. */
   char *said = g_strdup_printf("(%d frames, ", want_frames);
-  CHECK(strstr(so, said), "record.sh did not report %s", said);
+  CHECK(strstr(so, said) || strstr(se, said), "record.sh did not report %s",
+        said);
   g_free(said);
   GstClockTime want_dur = gst_util_uint64_scale(want_frames, GST_SECOND, fps);
 
