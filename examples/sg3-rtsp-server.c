@@ -699,6 +699,9 @@ int main(int argc, char **argv) {
   g_option_context_set_description(
       ctx, "--model ... --spin set the sg3src properties of the same name "
            "(ranges and defaults: gst-inspect-1.0 sg3src).\n"
+           "RTSP SET_PARAMETER with text/parameters lines \"seed: 5\" changes "
+           "the running stream for every viewer; GET_PARAMETER reads "
+           "(docs/streaming.md).\n"
            "Stop with Ctrl-C (SIGINT) or SIGTERM.\n");
   g_option_context_add_group(ctx, gst_init_get_option_group());
   GError *err = NULL;
