@@ -1,10 +1,15 @@
 /* sg3-rtsp-server: serves a live sg3src as H.264 over RTSP.
  *
- *   sg3-rtsp-server [--port 8554] [--address 0.0.0.0] [--seed 3] ...
+ *   sg3-rtsp-server [--port 8554] [--address 127.0.0.1] [--seed 3] ...
  *   -> rtsp://HOST:PORT/sg3
  *
- * One shared media: every client watches the same generator, which runs only
- * while at least one client is connected. */
+ * One shared media per mount point: every client of a mount watches the same
+ * generator (whatever the URL's query or the order of its requests), which
+ * runs only while at least one client is connected. sg3-rtsp-guard.c drops
+ * clients that would stall the others, sg3-rtsp-auth.c checks users,
+ * sg3-rtsp-control.c answers SET_PARAMETER/GET_PARAMETER. */
+#include "sg3-rtsp-server.h"
+
 #include <errno.h>
 #include <glib-unix.h>
 #include <gst/gst.h>
@@ -18,7 +23,9 @@
 GST_DEBUG_CATEGORY_STATIC(sg3_rtsp_debug);
 #define GST_CAT_DEFAULT sg3_rtsp_debug
 
-static const char *prog = "sg3-rtsp-server";
+const char *sg3_rtsp_prog = "sg3-rtsp-server";
+#define prog sg3_rtsp_prog
+GPtrArray *sg3_mounts;
 
 /* Command-line options named after the sg3src property they set. */
 typedef struct {
@@ -54,7 +61,7 @@ static ElementOption element_options[] = {
 typedef struct {
   char *address;
   int port;
-  char *mount;
+  char **mounts;
   int width, height; /* -1: not given */
   char *fps;
   int bitrate;
@@ -63,11 +70,15 @@ typedef struct {
   char *source;
   char **set;
   gboolean verbose;
+  int max_clients;
+  double max_lag;
+  int max_request;
+  Sg3AuthConfig auth;
 } Options;
 
-static void die(const char *fmt, ...) G_GNUC_PRINTF(1, 2) G_GNUC_NORETURN;
+#define die sg3_die
 
-static void die(const char *fmt, ...) {
+void sg3_die(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   char *msg = g_strdup_vprintf(fmt, ap);
@@ -124,6 +135,35 @@ static char *describe_range(GParamSpec *p) {
   return g_strdup(g_type_name(p->value_type));
 }
 
+gboolean sg3_property_parse(GParamSpec *p, const char *value, GValue *out,
+                            char **why) {
+  g_value_init(out, p->value_type);
+  /* strtoul() would wrap "-1" around to the largest unsigned value. */
+  gboolean negative_unsigned =
+      (G_IS_PARAM_SPEC_UINT(p) || G_IS_PARAM_SPEC_UINT64(p)) &&
+      strchr(value, '-');
+  if (negative_unsigned || !gst_value_deserialize_with_pspec(out, value, p)) {
+    char *range = describe_range(p);
+    *why = g_strdup_printf("invalid value '%s' (expected %s)", value, range);
+    g_free(range);
+    g_value_unset(out);
+    return FALSE;
+  }
+  GValue checked = G_VALUE_INIT;
+  g_value_init(&checked, p->value_type);
+  g_value_copy(out, &checked);
+  gboolean bad = g_param_value_validate(p, &checked);
+  g_value_unset(&checked);
+  if (bad) {
+    char *range = describe_range(p);
+    *why = g_strdup_printf("%s is out of range (%s)", value, range);
+    g_free(range);
+    g_value_unset(out);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* Checks VALUE against the property's type and range, so that a bad option
  * is a one-line error at startup rather than a failing client later; appends
  * " name=value" to the launch fragment. */
@@ -134,32 +174,31 @@ static void append_property(GString *frag, GObjectClass *klass,
   if (!p || !(p->flags & G_PARAM_WRITABLE))
     die("%s: %s has no writable property '%s'", what, element, name);
   GValue v = G_VALUE_INIT;
-  g_value_init(&v, p->value_type);
-  /* strtoul() would wrap "-1" around to the largest unsigned value. */
-  gboolean negative_unsigned =
-      (G_IS_PARAM_SPEC_UINT(p) || G_IS_PARAM_SPEC_UINT64(p)) &&
-      strchr(value, '-');
-  if (negative_unsigned || !gst_value_deserialize_with_pspec(&v, value, p)) {
-    char *range = describe_range(p);
-    die("%s: invalid value '%s' (expected %s)", what, value, range);
-  }
-  GValue checked = G_VALUE_INIT;
-  g_value_init(&checked, p->value_type);
-  g_value_copy(&v, &checked);
-  if (g_param_value_validate(p, &checked)) {
-    char *range = describe_range(p);
-    die("%s: %s is out of range (%s)", what, value, range);
-  }
-  g_value_unset(&checked);
+  char *why = NULL;
+  if (!sg3_property_parse(p, value, &v, &why))
+    die("%s: %s", what, why);
   g_value_unset(&v);
   char *q = quote_value(value);
   g_string_append_printf(frag, " %s=%s", name, q);
   g_free(q);
 }
 
+static void append_assignment(GString *frag, GObjectClass *klass,
+                              const char *what, const char *assignment) {
+  char *eq = strchr(assignment, '=');
+  if (!eq || eq == assignment)
+    die("%s %s: expected PROPERTY=VALUE", what, assignment);
+  char *name = g_strndup(assignment, eq - assignment);
+  char *w = g_strdup_printf("%s %s", what, assignment);
+  append_property(frag, klass, "sg3src", w, name, eq + 1);
+  g_free(w);
+  g_free(name);
+}
+
 /* The source part of the launch line, from --source or from the options. */
-static char *source_fragment(const Options *o) {
-  gboolean any = o->set && o->set[0];
+static char *source_fragment(const Options *o, char **mount_props,
+                             const char *mount_path) {
+  gboolean any = (o->set && o->set[0]) || (mount_props && mount_props[0]);
   for (guint i = 0; i < G_N_ELEMENTS(element_options); i++)
     any |= element_options[i].value != NULL;
 
@@ -191,16 +230,13 @@ static char *source_fragment(const Options *o) {
     append_property(frag, klass, "sg3src", what, e->name, e->value);
     g_free(what);
   }
-  for (char **s = o->set; s && *s; s++) {
-    char *eq = strchr(*s, '=');
-    if (!eq || eq == *s)
-      die("--set %s: expected PROPERTY=VALUE", *s);
-    char *name = g_strndup(*s, eq - *s);
-    char *what = g_strdup_printf("--set %s", *s);
-    append_property(frag, klass, "sg3src", what, name, eq + 1);
-    g_free(what);
-    g_free(name);
-  }
+  for (char **s = o->set; s && *s; s++)
+    append_assignment(frag, klass, "--set", *s);
+  /* The mount's own properties come last: they override the others. */
+  char *what = g_strdup_printf("--mount %s", mount_path);
+  for (char **s = mount_props; s && *s; s++)
+    append_assignment(frag, klass, what, *s);
+  g_free(what);
   g_type_class_unref(klass);
   gst_object_unref(loaded);
   return g_string_free(frag, FALSE);
@@ -351,18 +387,124 @@ static void sg3_media_class_init(Sg3MediaClass *klass) {
 
 static void sg3_media_init(Sg3Media *self) {}
 
-static void on_media_unprepared(GstRTSPMedia *media, gpointer user_data) {
-  g_print("%s: generator stopped (no clients)\n", prog);
+/* One media per mount, whatever the URL: the library keys shared media by
+ * the request's URL, query and control path included, so that /sg3?k=1 (as
+ * some NVRs add) or a SETUP of /sg3/stream=0 without DESCRIBE would start
+ * another generator. */
+typedef struct {
+  GstRTSPMediaFactory parent;
+} Sg3Factory;
+typedef struct {
+  GstRTSPMediaFactoryClass parent_class;
+} Sg3FactoryClass;
+
+G_DEFINE_TYPE(Sg3Factory, sg3_factory, GST_TYPE_RTSP_MEDIA_FACTORY)
+
+static char *sg3_factory_gen_key(GstRTSPMediaFactory *f, const GstRTSPUrl *u) {
+  return g_strdup("shared");
 }
 
-static void on_media_prepared(GstRTSPMedia *media, gpointer user_data) {
-  g_print("%s: generator started\n", prog);
+static void sg3_factory_class_init(Sg3FactoryClass *klass) {
+  GST_RTSP_MEDIA_FACTORY_CLASS(klass)->gen_key = sg3_factory_gen_key;
+}
+
+static void sg3_factory_init(Sg3Factory *self) {}
+
+/* The mount whose path is the longest prefix of PATH (at a '/'). */
+Sg3Mount *sg3_mount_for_path(const char *path) {
+  Sg3Mount *best = NULL;
+  for (guint i = 0; i < sg3_mounts->len; i++) {
+    Sg3Mount *m = g_ptr_array_index(sg3_mounts, i);
+    size_t n = strlen(m->path);
+    if (!strncmp(path, m->path, n) && (path[n] == 0 || path[n] == '/') &&
+        (!best || n > strlen(best->path)))
+      best = m;
+  }
+  return best;
+}
+
+static void on_media_unprepared(GstRTSPMedia *media, gpointer data) {
+  Sg3Mount *m = data;
+  g_mutex_lock(&m->lock);
+  if (m->media == media)
+    g_clear_object(&m->media);
+  g_mutex_unlock(&m->lock);
+  g_print("%s: generator stopped (no clients on %s)\n", prog, m->path);
+}
+
+/* gst-rtsp-server 1.22 feeds RTCP that TCP clients send through an appsrc
+ * without caps, so the first client's first RTCP packet makes every pad
+ * downstream warn "Sticky event misordering, got 'segment' before 'caps'".
+ * Caps on those appsrcs (before any packet) keep the events in order. */
+static void set_rtcp_appsrc_caps(GstRTSPMedia *media) {
+  GstElement *top = gst_rtsp_media_get_element(media);
+  GstObject *pipe = top ? gst_object_get_parent(GST_OBJECT(top)) : NULL;
+  if (!pipe || !GST_IS_BIN(pipe))
+    goto done;
+  GstIterator *it = gst_bin_iterate_recurse(GST_BIN(pipe));
+  GValue v = G_VALUE_INIT;
+  while (gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
+    GstElement *e = g_value_get_object(&v);
+    GstElementFactory *f = gst_element_get_factory(e);
+    if (f && !strcmp(GST_OBJECT_NAME(f), "appsrc")) {
+      GstCaps *caps = NULL;
+      g_object_get(e, "caps", &caps, NULL);
+      /* Which rtpbin pad it ends in: src -> funnel -> recv_rtcp_sink_N. */
+      GstPad *src = gst_element_get_static_pad(e, "src");
+      GstPad *peer = src ? gst_pad_get_peer(src) : NULL;
+      GstElement *funnel = peer ? gst_pad_get_parent_element(peer) : NULL;
+      GstPad *fsrc = funnel ? gst_element_get_static_pad(funnel, "src") : NULL;
+      GstPad *fpeer = fsrc ? gst_pad_get_peer(fsrc) : NULL;
+      if (!caps && fpeer &&
+          g_str_has_prefix(GST_PAD_NAME(fpeer), "recv_rtcp")) {
+        GstCaps *rtcp = gst_caps_new_empty_simple("application/x-rtcp");
+        g_object_set(e, "caps", rtcp, NULL);
+        gst_caps_unref(rtcp);
+      }
+      if (caps)
+        gst_caps_unref(caps);
+      g_clear_object(&fpeer);
+      g_clear_object(&fsrc);
+      g_clear_object(&funnel);
+      g_clear_object(&peer);
+      g_clear_object(&src);
+    }
+    g_value_reset(&v);
+  }
+  g_value_unset(&v);
+  gst_iterator_free(it);
+done:
+  if (pipe)
+    gst_object_unref(pipe);
+  if (top)
+    gst_object_unref(top);
+}
+
+static void on_media_prepared(GstRTSPMedia *media, gpointer data) {
+  Sg3Mount *m = data;
+  /* Emitted once for every client thread that waited for the preparation:
+   * one line per media. */
+  static GMutex lock;
+  g_mutex_lock(&lock);
+  gboolean first = !g_object_get_data(G_OBJECT(media), "sg3-started");
+  g_object_set_data(G_OBJECT(media), "sg3-started", GINT_TO_POINTER(1));
+  g_mutex_unlock(&lock);
+  if (first) {
+    set_rtcp_appsrc_caps(media);
+    g_print("%s: generator started on %s\n", prog, m->path);
+  }
 }
 
 static void on_media_configure(GstRTSPMediaFactory *factory,
-                               GstRTSPMedia *media, gpointer user_data) {
-  g_signal_connect(media, "prepared", G_CALLBACK(on_media_prepared), NULL);
-  g_signal_connect(media, "unprepared", G_CALLBACK(on_media_unprepared), NULL);
+                               GstRTSPMedia *media, gpointer data) {
+  Sg3Mount *m = data;
+  g_mutex_lock(&m->lock);
+  g_set_object(&m->media, media);
+  g_mutex_unlock(&m->lock);
+  /* What clients set with SET_PARAMETER outlives a generator restart. */
+  sg3_control_apply(m, media);
+  g_signal_connect(media, "prepared", G_CALLBACK(on_media_prepared), m);
+  g_signal_connect(media, "unprepared", G_CALLBACK(on_media_unprepared), m);
 }
 
 static void on_client_closed(GstRTSPClient *client, gpointer user_data) {
@@ -373,19 +515,17 @@ static void free_string(gpointer data, GClosure *closure) {
   g_free(data);
 }
 
-/* A client that joins the shared stream would wait up to --key-int frames
- * for a key frame (and many players show grey smears until then): ask the
- * encoder for one now. */
-static void on_play_request(GstRTSPClient *client, GstRTSPContext *ctx,
-                            gpointer user_data) {
-  if (!ctx->media)
-    return;
-  GstElement *top = gst_rtsp_media_get_element(ctx->media);
+/* At most one forced key frame per this interval: joining clients need one,
+ * but PLAY spam from one client must not force them on every viewer. */
+#define KEY_INTERVAL_US G_USEC_PER_SEC
+
+static void force_key_frame(GstRTSPMedia *media) {
+  GstElement *top = gst_rtsp_media_get_element(media);
   GstElement *enc =
       top ? gst_bin_get_by_name(GST_BIN(top), "sg3-rtsp-enc") : NULL;
   GstPad *pad = enc ? gst_element_get_static_pad(enc, "src") : NULL;
   if (pad) {
-    GST_DEBUG("client PLAY: requesting a key frame");
+    GST_DEBUG("requesting a key frame");
     gst_pad_send_event(pad, gst_video_event_new_upstream_force_key_unit(
                                 GST_CLOCK_TIME_NONE, TRUE, 0));
     gst_object_unref(pad);
@@ -396,10 +536,47 @@ static void on_play_request(GstRTSPClient *client, GstRTSPContext *ctx,
     gst_object_unref(top);
 }
 
+static gboolean on_key_timer(gpointer data) {
+  Sg3Mount *m = data;
+  g_mutex_lock(&m->lock);
+  m->key_timer = 0;
+  m->last_key_us = g_get_monotonic_time();
+  GstRTSPMedia *media = m->media ? g_object_ref(m->media) : NULL;
+  g_mutex_unlock(&m->lock);
+  if (media) {
+    force_key_frame(media);
+    g_object_unref(media);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* A client that joins the shared stream would wait up to --key-int frames
+ * for a key frame (and many players show grey smears until then): ask the
+ * encoder for one now, or once the interval since the last one is over
+ * (one for all the clients that joined meanwhile). From the main loop, one
+ * at a time: upstream events sent from several client threads at once made
+ * x264enc warn about misordered sticky events. */
+static void on_play_request(GstRTSPClient *client, GstRTSPContext *ctx,
+                            gpointer user_data) {
+  if (!ctx->uri)
+    return;
+  Sg3Mount *m = sg3_mount_for_path(ctx->uri->abspath);
+  if (!m)
+    return;
+  g_mutex_lock(&m->lock);
+  if (!m->key_timer) {
+    gint64 wait = m->last_key_us + KEY_INTERVAL_US - g_get_monotonic_time();
+    m->key_timer = g_timeout_add(MAX(wait, 0) / 1000, on_key_timer, m);
+  }
+  g_mutex_unlock(&m->lock);
+}
+
 static void on_client_connected(GstRTSPServer *server, GstRTSPClient *client,
                                 gpointer user_data) {
   GstRTSPConnection *conn = gst_rtsp_client_get_connection(client);
   const char *ip = conn ? gst_rtsp_connection_get_ip(conn) : NULL;
+  if (!sg3_guard_admit(client))
+    return;
   char *who = g_strdup(ip ? ip : "?");
   g_print("%s: client %s connected\n", prog, who);
   g_signal_connect_data(client, "closed", G_CALLBACK(on_client_closed), who,
@@ -431,9 +608,11 @@ static char *url_host(const char *address) {
 int main(int argc, char **argv) {
   /* Line-buffered even into a pipe: scripts and tests wait for the URL. */
   setvbuf(stdout, NULL, _IOLBF, 0);
-  Options o = {.address = g_strdup("0.0.0.0"),
+  Options o = {.address = g_strdup("127.0.0.1"),
                .port = 8554,
-               .mount = g_strdup("/sg3"),
+               .max_clients = 32,
+               .max_lag = 2.0,
+               .max_request = 256 * 1024,
                .width = -1,
                .height = -1,
                .fps = g_strdup("30"),
@@ -445,11 +624,36 @@ int main(int argc, char **argv) {
       {"port", 'p', 0, G_OPTION_ARG_INT, &o.port,
        "TCP port (default 8554; 0: any free port, printed)", "PORT"},
       {"address", 'a', 0, G_OPTION_ARG_STRING, &o.address,
-       "address to listen on (default 0.0.0.0: all interfaces; 127.0.0.1: "
-       "this machine only)",
+       "address to listen on (default 127.0.0.1: this machine only; "
+       "0.0.0.0: all interfaces, then use --user)",
        "ADDR"},
-      {"mount", 0, 0, G_OPTION_ARG_STRING, &o.mount,
-       "path of the stream (default /sg3)", "PATH"},
+      {"mount", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.mounts,
+       "a stream: its path and its own sg3src properties, e.g. \"/faces "
+       "model=ffhq.pkl seed=3\" (repeatable; default /sg3 with the options "
+       "below)",
+       "\"PATH [PROP=VALUE...]\""},
+      {"max-clients", 0, 0, G_OPTION_ARG_INT, &o.max_clients,
+       "viewers at once (default 32; more get 503)", "N"},
+      {"max-lag", 0, 0, G_OPTION_ARG_DOUBLE, &o.max_lag,
+       "drop a TCP client that falls this many seconds behind or stops "
+       "reading (default 2)",
+       "S"},
+      {"max-request", 0, 0, G_OPTION_ARG_INT, &o.max_request,
+       "drop a client that sends more than this many bytes within a second "
+       "(default 262144)",
+       "BYTES"},
+      {"user", 'u', 0, G_OPTION_ARG_STRING_ARRAY, &o.auth.users,
+       "a user who may watch (repeatable); clients must then authenticate",
+       "NAME:PASSWORD"},
+      {"users-file", 0, 0, G_OPTION_ARG_FILENAME, &o.auth.users_file,
+       "users, one NAME:PASSWORD a line", "FILE"},
+      {"auth", 0, 0, G_OPTION_ARG_STRING, &o.auth.auth_method,
+       "digest (default), basic (password in the clear unless RTSPS) or any",
+       "METHOD"},
+      {"tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &o.auth.tls_cert,
+       "PEM certificate: serve rtsps:// (with --tls-key)", "FILE"},
+      {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &o.auth.tls_key,
+       "PEM private key of --tls-cert", "FILE"},
       {"width", 'W', 0, G_OPTION_ARG_INT, &o.width,
        "output width (default 512; 0: the model's)", "W"},
       {"height", 'H', 0, G_OPTION_ARG_INT, &o.height,
@@ -495,6 +699,9 @@ int main(int argc, char **argv) {
   g_option_context_set_description(
       ctx, "--model ... --spin set the sg3src properties of the same name "
            "(ranges and defaults: gst-inspect-1.0 sg3src).\n"
+           "RTSP SET_PARAMETER with text/parameters lines \"seed: 5\" changes "
+           "the running stream for every viewer; GET_PARAMETER reads "
+           "(docs/streaming.md).\n"
            "Stop with Ctrl-C (SIGINT) or SIGTERM.\n");
   g_option_context_add_group(ctx, gst_init_get_option_group());
   GError *err = NULL;
@@ -509,8 +716,12 @@ int main(int argc, char **argv) {
 
   if (o.port < 0 || o.port > 65535)
     die("--port %d: expected 0 to 65535", o.port);
-  if (o.mount[0] != '/' || strpbrk(o.mount, " ?#"))
-    die("--mount %s: expected a path like /sg3", o.mount);
+  if (o.max_clients < 1 || o.max_clients > 10000)
+    die("--max-clients %d: expected 1 to 10000", o.max_clients);
+  if (!(o.max_lag >= 0.2 && o.max_lag <= 600))
+    die("--max-lag %g: expected 0.2 to 600 seconds", o.max_lag);
+  if (o.max_request < 4096)
+    die("--max-request %d: expected at least 4096 bytes", o.max_request);
   if (o.width == 0 && o.height < 0)
     o.height = 0;
   if (o.height == 0 && o.width < 0)
@@ -537,28 +748,74 @@ int main(int argc, char **argv) {
   int fps_n, fps_d;
   parse_fps(o.fps, &fps_n, &fps_d);
 
-  char *frag = source_fragment(&o);
-  char *launch = launch_line(&o, frag);
-  preflight(frag);
-  GST_INFO("launch line: %s", launch);
-  if (o.verbose)
-    g_printerr("%s: pipeline %s\n", prog, launch);
+  /* Each mount: its path and properties, checked and pre-flighted. */
+  char *default_mount[] = {"/sg3", NULL};
+  sg3_mounts = g_ptr_array_new();
+  for (char **spec = o.mounts ? o.mounts : default_mount; *spec; spec++) {
+    char **words = NULL;
+    GError *perr = NULL;
+    if (!g_shell_parse_argv(*spec, NULL, &words, &perr))
+      die("--mount '%s': %s", *spec, perr->message);
+    const char *path = words[0];
+    if (path[0] != '/' || strpbrk(path, " ?#;") ||
+        (strlen(path) > 1 && g_str_has_suffix(path, "/")))
+      die("--mount %s: expected a path like /sg3", path);
+    for (guint i = 0; i < sg3_mounts->len; i++)
+      if (!strcmp(((Sg3Mount *)g_ptr_array_index(sg3_mounts, i))->path, path))
+        die("--mount %s: given twice", path);
+    Sg3Mount *m = g_new0(Sg3Mount, 1);
+    m->path = g_strdup(path);
+    m->props = g_strdupv(words + 1);
+    m->props_only_source = o.source != NULL;
+    g_mutex_init(&m->lock);
+    m->changed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    g_strfreev(words);
 
-  GstRTSPServer *server = gst_rtsp_server_new();
+    char *frag = source_fragment(&o, m->props, m->path);
+    char *launch = launch_line(&o, frag);
+    preflight(frag);
+    GST_INFO("%s: launch line: %s", m->path, launch);
+    if (o.verbose)
+      g_printerr("%s: %s: pipeline %s\n", prog, m->path, launch);
+    m->factory = g_object_new(sg3_factory_get_type(), NULL);
+    gst_rtsp_media_factory_set_launch(m->factory, launch);
+    gst_rtsp_media_factory_set_shared(m->factory, TRUE);
+    gst_rtsp_media_factory_set_media_gtype(m->factory, sg3_media_get_type());
+    g_signal_connect(m->factory, "media-configure",
+                     G_CALLBACK(on_media_configure), m);
+    g_free(launch);
+    g_free(frag);
+    g_ptr_array_add(sg3_mounts, m);
+  }
+
+  GstRTSPServer *server = g_object_new(sg3_server_get_type(), NULL);
   char *service = g_strdup_printf("%d", o.port);
   gst_rtsp_server_set_address(server, o.address);
   gst_rtsp_server_set_service(server, service);
   g_free(service);
 
-  GstRTSPMediaFactory *factory = gst_rtsp_media_factory_new();
-  gst_rtsp_media_factory_set_launch(factory, launch);
-  gst_rtsp_media_factory_set_shared(factory, TRUE);
-  gst_rtsp_media_factory_set_media_gtype(factory, sg3_media_get_type());
-  g_signal_connect(factory, "media-configure", G_CALLBACK(on_media_configure),
-                   NULL);
   GstRTSPMountPoints *mounts = gst_rtsp_server_get_mount_points(server);
-  gst_rtsp_mount_points_add_factory(mounts, o.mount, factory);
+  for (guint i = 0; i < sg3_mounts->len; i++) {
+    Sg3Mount *m = g_ptr_array_index(sg3_mounts, i);
+    gst_rtsp_mount_points_add_factory(mounts, m->path,
+                                      g_object_ref(m->factory));
+  }
   g_object_unref(mounts);
+  gboolean with_users = sg3_auth_setup(server, &o.auth, sg3_mounts);
+  gboolean tls = o.auth.tls_cert != NULL;
+  /* Requests bodies (the library refuses longer ones before reading them)
+   * and, by the guard, the bytes a client may send. */
+  gst_rtsp_server_set_content_length_limit(server, 64 * 1024);
+  /* A thread per client (up to 16, then shared): a slow request holds only
+   * its own client's thread, not every client's. */
+  GstRTSPThreadPool *tpool = gst_rtsp_server_get_thread_pool(server);
+  gst_rtsp_thread_pool_set_max_threads(tpool, MIN(o.max_clients, 16));
+  g_object_unref(tpool);
+  Sg3GuardConfig guard = {.max_lag_s = o.max_lag,
+                          .bitrate_kbps = o.bitrate,
+                          .max_request = (guint)o.max_request,
+                          .max_clients = o.max_clients};
+  sg3_guard_start(server, &guard);
   g_signal_connect(server, "client-connected", G_CALLBACK(on_client_connected),
                    NULL);
 
@@ -573,12 +830,21 @@ int main(int argc, char **argv) {
   g_unix_signal_add(SIGTERM, on_signal, loop);
 
   char *host = url_host(o.address);
-  g_print("rtsp://%s:%d%s\n", host, gst_rtsp_server_get_bound_port(server),
-          o.mount);
+  for (guint i = 0; i < sg3_mounts->len; i++)
+    g_print("%s://%s:%d%s\n", tls ? "rtsps" : "rtsp", host,
+            gst_rtsp_server_get_bound_port(server),
+            ((Sg3Mount *)g_ptr_array_index(sg3_mounts, i))->path);
   if (!strcmp(o.address, "0.0.0.0") || !strcmp(o.address, "::"))
     g_print("%s: listening on all interfaces (%s); other machines use this "
             "machine's address\n",
             prog, o.address);
+  GInetAddress *bound = g_inet_address_new_from_string(o.address);
+  if (!with_users && !(bound && g_inet_address_get_is_loopback(bound)))
+    g_printerr("%s: warning: %s is reachable from other machines and "
+               "anyone there can watch and steer the stream: add --user "
+               "NAME:PASSWORD (and --tls-cert/--tls-key)\n",
+               prog, o.address);
+  g_clear_object(&bound);
   fflush(stdout);
   g_free(host);
 
@@ -592,7 +858,5 @@ int main(int argc, char **argv) {
   g_source_unref(source);
   g_object_unref(server);
   g_main_loop_unref(loop);
-  g_free(launch);
-  g_free(frag);
   return 0;
 }

@@ -45,7 +45,9 @@ sg3_need sg3src x264enc h264parse mpegtsmux udpsink
 
 echo "obs-udp.sh: sending to udp://$host:$port (MPEG-TS, H.264 ${w}x$h at $fps fps); Ctrl-C stops"
 # key-int-max=FPS and h264parse config-interval=-1 (SPS/PPS before every key
-# frame): OBS can start at any time and shows a picture within a second.
+# frame): OBS can start at any time; its first picture comes after FFmpeg's
+# probing (5-6 s; about 1 s with analyzeduration=500000 probesize=32768 in
+# the source's FFmpeg Options, docs/streaming.md).
 # alignment=7: 7 TS packets = 1316 bytes per datagram, the usual MTU-safe size.
 exec gst-launch-1.0 -q \
   sg3src is-live=true "$@" ! "video/x-raw,framerate=$fps/1" \

@@ -91,4 +91,14 @@ gst-launch-1.0 -q -e \
   ! $scale ! videoconvert ! video/x-raw,format=I420 \
   ! $enc ! $parse ! mp4mux ! filesink location="$out"
 
-sg3_say "wrote $out ($frames frames, $duration s at $fps fps, $size, $codec)"
+# What the file holds, counted by the demuxer: Ctrl-C (-e) ends it early
+# with fewer frames than asked for.
+written=$(gst-launch-1.0 -v filesrc location="$out" ! qtdemux \
+  ! fakesink silent=false 2>/dev/null | grep -c 'last-message = chain' || true)
+secs=$(awk -v f="$written" -v n="$fps_n" -v m="$fps_d" \
+  'BEGIN { printf "%.3g", f * m / n }')
+if [ "$written" -eq "$frames" ]; then
+  sg3_say "wrote $out ($written frames, $secs s at $fps fps, $size, $codec)"
+else
+  sg3_say "stopped early: wrote $out ($written of $frames frames, $secs s at $fps fps, $size, $codec)"
+fi

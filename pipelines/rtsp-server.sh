@@ -4,15 +4,15 @@
 #   pipelines/rtsp-server.sh [sg3-rtsp-server options]
 #
 # Without element options: the demo, a latent walk with a slow spin. Listens
-# on every interface (0.0.0.0) unless --address says otherwise. Some options
-# (see --help for all):
-#   --address 127.0.0.1      this machine only
+# on this machine only (127.0.0.1) unless --address says otherwise. Some
+# options (see --help for all):
+#   --address 0.0.0.0 --user NAME:PASSWORD   other machines, with a password
 #   --port 8554              0: any free port (printed)
 #   --width 720 --height 720 output size (default 512x512, lanczos)
 #   --seed 3 --psi 0.7 --class 7 --animation walk --spin 10 --model FILE
 #   --source "sg3src is-live=true seed=3 ! videoflip method=clockwise"
-# Open with: gst-play-1.0 rtsp://127.0.0.1:8554/sg3, VLC, or OBS (Media
-# Source, see docs/streaming.md). Stop with Ctrl-C.
+# Open with: gst-play-1.0 rtsp://127.0.0.1:8554/sg3, ffplay, or OBS (Media
+# Source, see docs/streaming.md; Debian's VLC has no RTSP). Stop with Ctrl-C.
 set -euo pipefail
 # shellcheck source=pipelines/common.sh
 . "$(dirname "$0")/common.sh"

@@ -11,7 +11,7 @@ runtime=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
-  libgstrtspserver-1.0-dev gstreamer1.0-rtsp
+  libgstrtspserver-1.0-dev gstreamer1.0-rtsp glib-networking
   libsoup-3.0-dev liblo-dev
 )
 # sg3-studio's tests: liblo's oscsend/oscdump, headless Chromium driven by
@@ -19,7 +19,9 @@ runtime=(
 # browser). parallel, slurm*, munge: renders split across processes
 # (tests/test_render.sh runs GNU parallel and a one-node Slurm cluster of its
 # own).
-testing=(valgrind clang clang-format libclang-rt-14-dev gstreamer1.0-x ffmpeg
+# openssl: a throwaway certificate for the RTSPS test (glib-networking, in
+# runtime, is GIO's TLS for sg3-rtsp-server --tls-cert).
+testing=(valgrind clang clang-format libclang-rt-14-dev gstreamer1.0-x ffmpeg openssl
   liblo-tools chromium parallel slurmctld slurmd slurm-client munge)
 
 pkgs=("${runtime[@]}")

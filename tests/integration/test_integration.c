@@ -45,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 
 #define SKIP 77
 
@@ -320,6 +321,7 @@ typedef struct {
   int frames;
   double psnr_min, psnr_sum;
   gint64 start_us, first_us, last_us;
+  gint64 max_gap_us; /* longest wait between two frames */
 } Client;
 
 /* DESC ends in "appsink name=sink" delivering I420. */
@@ -334,6 +336,17 @@ static void client_start_desc(Client *c, const char *name, const char *desc) {
   CHECK(gst_element_set_state(c->pipe, GST_STATE_PLAYING) !=
             GST_STATE_CHANGE_FAILURE,
         "%s: cannot start the client pipeline", name);
+}
+
+static void client_start_proto(Client *c, const char *name, const char *url,
+                               const char *protocols, const char *extra) {
+  char *desc = g_strdup_printf(
+      "rtspsrc location=%s protocols=%s latency=200 %s"
+      " ! rtph264depay wait-for-keyframe=true ! avdec_h264 ! videoconvert"
+      " ! video/x-raw,format=I420 ! appsink name=sink sync=false",
+      url, protocols, extra ? extra : "");
+  client_start_desc(c, name, desc);
+  g_free(desc);
 }
 
 static void client_start(Client *c, const char *name, const char *url) {
@@ -374,7 +387,10 @@ static void client_poll(Client *c, const Frame *ref) {
   frame_clear(&f);
   c->psnr_min = MIN(c->psnr_min, q);
   c->psnr_sum += q;
-  c->last_us = g_get_monotonic_time();
+  gint64 now = g_get_monotonic_time();
+  if (c->frames)
+    c->max_gap_us = MAX(c->max_gap_us, now - c->last_us);
+  c->last_us = now;
   if (c->frames++ == 0)
     c->first_us = c->last_us;
 }
@@ -699,7 +715,7 @@ static int mode_options(const char *server_path, gboolean have_sg3src) {
       "%u", g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound)));
 
   const char *standin = "videotestsrc is-live=true";
-  char *cases[][8] = {
+  char *cases[][10] = {
       {"--port", "70000", NULL},
       {"--fps", "0", NULL},
       {"--width", "15", NULL},
@@ -711,10 +727,36 @@ static int mode_options(const char *server_path, gboolean have_sg3src) {
       {"--source", (char *)standin, "--seed", "3", NULL},
       {"--source", (char *)standin, "--address", "127.0.0.1", "--port", port,
        NULL},
+      {"--source", (char *)standin, "--max-clients", "0", NULL},
+      {"--source", (char *)standin, "--max-lag", "0", NULL},
+      {"--source", (char *)standin, "--mount", "noslash", NULL},
+      {"--source", (char *)standin, "--mount", "/a", "--mount", "/a", NULL},
+      {"--source", (char *)standin, "--user", "nocolon", NULL},
+      {"--source", (char *)standin, "--user", "a:b", "--auth", "weird", NULL},
+      {"--source", (char *)standin, "--users-file", "/nonexistent/users", NULL},
+      {"--source", (char *)standin, "--tls-cert", "/nonexistent/c.pem", NULL},
+      {"--source", (char *)standin, "--tls-cert", "/nonexistent/c.pem",
+       "--tls-key", "/nonexistent/k.pem", NULL},
   };
-  const char *needles[] = {
-      "--port", "--fps",  "--width",           "bitrate",  "bogus",
-      "stray",  "blurry", "no_such_element_x", "--source", "cannot listen"};
+  const char *needles[] = {"--port",
+                           "--fps",
+                           "--width",
+                           "bitrate",
+                           "bogus",
+                           "stray",
+                           "blurry",
+                           "no_such_element_x",
+                           "--source",
+                           "cannot listen",
+                           "--max-clients",
+                           "--max-lag",
+                           "--mount noslash",
+                           "given twice",
+                           "NAME:PASSWORD",
+                           "--auth weird",
+                           "/nonexistent/users",
+                           "go together",
+                           "/nonexistent/c.pem"};
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
     expect_error(server_path, cases[i], needles[i]);
 
@@ -725,9 +767,16 @@ static int mode_options(const char *server_path, gboolean have_sg3src) {
         {"--seed", "-1", NULL},
         {"--set", "no-such-property=1", NULL},
         {"--model", "/nonexistent/model.safetensors", NULL},
+        {"--mount", "/x psi=9", NULL},
+        {"--mount", "/x nosuch=1", NULL},
     };
-    const char *sg3_needles[] = {"--psi", "dance", "--seed", "no-such-property",
-                                 "/nonexistent/model"};
+    const char *sg3_needles[] = {"--psi",
+                                 "dance",
+                                 "--seed",
+                                 "no-such-property",
+                                 "/nonexistent/model",
+                                 "--mount /x psi=9",
+                                 "nosuch"};
     for (guint i = 0; i < G_N_ELEMENTS(sg3_cases); i++)
       expect_error(server_path, sg3_cases[i], sg3_needles[i]);
   } else {
@@ -779,6 +828,11 @@ static int mode_record(const char *script, const char *duration, int fps,
   printf("record.sh took %.1f s\n", (g_get_monotonic_time() - t0) / 1e6);
 
   int want_frames = (int)(g_ascii_strtod(duration, NULL) * fps + 0.5);
+  /* It reports what the demuxer counts in the file. */
+  char *said = g_strdup_printf("(%d frames, ", want_frames);
+  CHECK(strstr(so, said) || strstr(se, said), "record.sh did not report %s",
+        said);
+  g_free(said);
   GstClockTime want_dur = gst_util_uint64_scale(want_frames, GST_SECOND, fps);
 
   /* Duration as players see it. */
@@ -869,6 +923,732 @@ static int mode_record(const char *script, const char *duration, int fps,
   return 0;
 }
 
+/* ---- robustness: stalled clients, URL variants, limits, auth, control ----
+ *
+ * A raw RTSP client over a GSocket does what players don't: stop reading,
+ * SETUP without DESCRIBE, oversized requests, SET_PARAMETER. */
+
+typedef struct {
+  GSocket *sock;
+  int cseq;
+  char *session;
+  GString *in;
+  gsize data_bytes; /* interleaved RTP/RTCP received */
+} Raw;
+
+static int url_port(const char *url) {
+  const char *p = strstr(url, "127.0.0.1:");
+  CHECK(p, "no loopback port in %s", url);
+  return atoi(p + strlen("127.0.0.1:"));
+}
+
+static void raw_connect(Raw *r, int port, int rcvbuf) {
+  memset(r, 0, sizeof *r);
+  GError *err = NULL;
+  r->sock = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_TCP, &err);
+  CHECK(r->sock, "socket: %s", err ? err->message : "");
+  /* A small receive buffer: a client that stops reading stalls soon. */
+  if (rcvbuf > 0)
+    g_socket_set_option(r->sock, SOL_SOCKET, SO_RCVBUF, rcvbuf, NULL);
+  g_socket_set_timeout(r->sock, 10);
+  GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *sa = g_inet_socket_address_new(lo, port);
+  CHECK(g_socket_connect(r->sock, sa, NULL, &err), "connect: %s", err->message);
+  g_object_unref(sa);
+  g_object_unref(lo);
+  r->in = g_string_new("");
+}
+
+static void raw_close(Raw *r) {
+  if (r->sock) {
+    g_socket_close(r->sock, NULL);
+    g_clear_object(&r->sock);
+  }
+  if (r->in)
+    g_string_free(r->in, TRUE);
+  r->in = NULL;
+  g_clear_pointer(&r->session, g_free);
+}
+
+/* Reads more into r->in; FALSE on EOF, error or timeout. */
+static gboolean raw_fill(Raw *r) {
+  char buf[65536];
+  gssize n = g_socket_receive(r->sock, buf, sizeof buf, NULL, NULL);
+  if (n <= 0)
+    return FALSE;
+  g_string_append_len(r->in, buf, n);
+  return TRUE;
+}
+
+/* Drops interleaved data frames at the start of the input. */
+static void raw_skip_data(Raw *r) {
+  while (r->in->len >= 4 && r->in->str[0] == '$') {
+    gsize len = 4 + ((guint8)r->in->str[2] << 8 | (guint8)r->in->str[3]);
+    if (r->in->len < len)
+      return;
+    r->data_bytes += len - 4;
+    g_string_erase(r->in, 0, len);
+  }
+}
+
+/* Sends METHOD URL with HEADERS (each ending in \r\n) and BODY; returns the
+ * status code (0: no answer) and the whole response in *RESPONSE. */
+static int raw_request(Raw *r, const char *method, const char *url,
+                       const char *headers, const char *body, char **response) {
+  GString *q = g_string_new("");
+  g_string_append_printf(q, "%s %s RTSP/1.0\r\nCSeq: %d\r\n", method, url,
+                         ++r->cseq);
+  if (r->session)
+    g_string_append_printf(q, "Session: %s\r\n", r->session);
+  g_string_append(q, headers ? headers : "");
+  if (body)
+    g_string_append_printf(q,
+                           "Content-Type: text/parameters\r\n"
+                           "Content-Length: %zu\r\n",
+                           strlen(body));
+  g_string_append(q, "\r\n");
+  g_string_append(q, body ? body : "");
+  gboolean sent =
+      g_socket_send(r->sock, q->str, q->len, NULL, NULL) == (gssize)q->len;
+  g_string_free(q, TRUE);
+  if (response)
+    *response = NULL;
+  if (!sent)
+    return 0;
+  for (;;) {
+    raw_skip_data(r);
+    char *end = r->in->len && r->in->str[0] != '$'
+                    ? strstr(r->in->str, "\r\n\r\n")
+                    : NULL;
+    if (end) {
+      gsize head = end + 4 - r->in->str;
+      char *h = g_strndup(r->in->str, head);
+      char *cl = strcasestr(h, "\ncontent-length:");
+      gsize blen = cl ? strtoul(cl + 16, NULL, 10) : 0;
+      if (r->in->len >= head + blen) {
+        char *resp = g_strndup(r->in->str, head + blen);
+        g_string_erase(r->in, 0, head + blen);
+        int code = 0;
+        sscanf(resp, "RTSP/1.0 %d", &code);
+        char *sess = strcasestr(h, "\nsession:");
+        if (sess && !r->session) {
+          sess += 9;
+          while (*sess == ' ')
+            sess++;
+          r->session = g_strndup(sess, strcspn(sess, ";\r\n"));
+        }
+        g_free(h);
+        if (response)
+          *response = resp;
+        else
+          g_free(resp);
+        return code;
+      }
+      g_free(h);
+    }
+    if (!raw_fill(r))
+      return 0;
+  }
+}
+
+/* DESCRIBE (unless SKIP_DESCRIBE), SETUP over TCP, PLAY: 200s. */
+static void raw_play(Raw *r, const char *url, gboolean skip_describe) {
+  if (!skip_describe)
+    CHECK(raw_request(r, "DESCRIBE", url, "Accept: application/sdp\r\n", NULL,
+                      NULL) == 200,
+          "raw DESCRIBE %s failed", url);
+  char *setup_url = g_strdup_printf("%s/stream=0", url);
+  CHECK(raw_request(r, "SETUP", setup_url,
+                    "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n", NULL,
+                    NULL) == 200,
+        "raw SETUP %s failed", setup_url);
+  g_free(setup_url);
+  CHECK(r->session, "no Session in the SETUP response");
+  CHECK(raw_request(r, "PLAY", url, "Range: npt=0-\r\n", NULL, NULL) == 200,
+        "raw PLAY %s failed", url);
+}
+
+static char *start_server_args(const char *server_path, char **args, int n_urls,
+                               char ***urls_out) {
+  GPtrArray *argv = g_ptr_array_new();
+  g_ptr_array_add(argv, (char *)server_path);
+  char *fixed[] = {"--address", "127.0.0.1", "--port", "0"};
+  for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
+    g_ptr_array_add(argv, fixed[i]);
+  for (char **a = args; a && *a; a++)
+    g_ptr_array_add(argv, *a);
+  g_ptr_array_add(argv, NULL);
+  lines = g_async_queue_new_full(g_free);
+  server = spawn((char **)argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_thread_unref(g_thread_new("server-stdout", read_server_stdout,
+                              g_subprocess_get_stdout_pipe(server)));
+  g_ptr_array_free(argv, TRUE);
+  char **urls = g_new0(char *, n_urls + 1);
+  for (int i = 0; i < n_urls; i++) {
+    urls[i] = wait_line("rtsp", 60);
+    CHECK(strstr(urls[i], "://127.0.0.1:"), "unexpected URL %s", urls[i]);
+  }
+  if (urls_out)
+    *urls_out = urls;
+  return urls[0];
+}
+
+static double client_fps(const Client *c, gint64 since_us, int since_frames) {
+  double secs = (c->last_us - since_us) / 1e6;
+  return secs > 0 ? (c->frames - since_frames) / secs : 0.0;
+}
+
+/* A raw TCP client stops reading after PLAY; a UDP and a TCP viewer must
+ * go on at >= 25 frames/s with no gap over a second, the server must drop
+ * the stalled client, and a new client must get a picture within 3 s. */
+static int mode_stall(const char *server_path, const char *reference, int w,
+                      int h, int seconds, char **server_args) {
+  Frame ref = {0};
+  reference_frame(reference, w, h, &ref);
+  char *url = start_server_args(server_path, server_args, 1, NULL);
+  Client v[2];
+  client_start_proto(&v[0], "udp viewer", url, "udp", NULL);
+  client_start_proto(&v[1], "tcp viewer", url, "tcp", NULL);
+  receive(v, 2, 15, &ref, 90);
+
+  Raw raw;
+  raw_connect(&raw, url_port(url), 4096);
+  raw_play(&raw, url, FALSE);
+  printf("raw client: playing, now it stops reading\n");
+  gint64 t0 = g_get_monotonic_time();
+  int f0[2] = {v[0].frames, v[1].frames};
+  for (int i = 0; i < 2; i++)
+    v[i].max_gap_us = 0;
+  gboolean dropped = FALSE;
+  double dropped_at = -1;
+  gint64 next_keepalive = t0;
+  g_socket_set_blocking(raw.sock, FALSE);
+  while (g_get_monotonic_time() - t0 < seconds * G_USEC_PER_SEC) {
+    /* As a hung NVR does: keep-alives go on, nothing is read. */
+    if (g_get_monotonic_time() >= next_keepalive) {
+      char *ka = g_strdup_printf("GET_PARAMETER %s RTSP/1.0\r\nCSeq: %d\r\n"
+                                 "Session: %s\r\n\r\n",
+                                 url, ++raw.cseq, raw.session);
+      g_socket_send(raw.sock, ka, strlen(ka), NULL, NULL);
+      g_free(ka);
+      next_keepalive += G_USEC_PER_SEC;
+    }
+    for (int i = 0; i < 2; i++)
+      client_poll(&v[i], &ref);
+    char *line = g_async_queue_try_pop(lines);
+    if (line && strstr(line, "dropping client") && !dropped) {
+      dropped = TRUE;
+      dropped_at = (g_get_monotonic_time() - t0) / 1e6;
+    }
+    g_free(line);
+  }
+  for (int i = 0; i < 2; i++) {
+    double fps = client_fps(&v[i], t0, f0[i]);
+    printf("%s: %.1f frames/s over %d s with a stalled client, longest gap "
+           "%.2f s\n",
+           v[i].name, fps, seconds, v[i].max_gap_us / 1e6);
+    CHECK(fps >= 25.0, "%s fell to %.1f frames/s behind a stalled client",
+          v[i].name, fps);
+    CHECK(v[i].max_gap_us < G_USEC_PER_SEC, "%s: no frame for %.2f s",
+          v[i].name, v[i].max_gap_us / 1e6);
+  }
+  CHECK(dropped, "the server did not drop the stalled client");
+  printf("stalled client dropped %.1f s after it stopped reading\n",
+         dropped_at);
+
+  Client late;
+  client_start_proto(&late, "new client", url, "tcp", NULL);
+  receive(&late, 1, 5, &ref, 30);
+  double join = (late.first_us - late.start_us) / 1e6;
+  printf("new client: first frame %.2f s after connecting\n", join);
+  CHECK(join < 3.0, "a new client waited %.2f s for its first frame", join);
+
+  /* The stalled connection is closed: reading it ends. */
+  g_socket_set_blocking(raw.sock, TRUE);
+  gsize before = raw.data_bytes;
+  while (raw_fill(&raw))
+    raw_skip_data(&raw), g_string_truncate(raw.in, 0);
+  printf("raw client: connection closed by the server (%zu bytes read)\n",
+         before);
+  raw_close(&raw);
+  client_stop(&late);
+  for (int i = 0; i < 2; i++)
+    client_stop(&v[i]);
+  stop_server(SIGTERM, 15);
+  frame_clear(&ref);
+  cleanup();
+  printf("PASS\n");
+  return 0;
+}
+
+/* Four clients on URL variants (a query string, a trailing slash, SETUP
+ * without DESCRIBE) share one generator; PLAY spam from one session forces
+ * no more key frames than the rate limit. */
+static int mode_share(const char *server_path, const char *reference,
+                      char **server_args) {
+  Frame ref = {0};
+  reference_frame(reference, 64, 64, &ref);
+  char *url = start_server_args(server_path, server_args, 1, NULL);
+  char *variants[] = {url, g_strdup_printf("%s?k=1", url),
+                      g_strdup_printf("%s/", url)};
+  Client c[3];
+  const char *names[] = {"plain URL", "query string", "trailing slash"};
+  for (int i = 0; i < 3; i++)
+    client_start_proto(&c[i], names[i], variants[i], "tcp", NULL);
+  receive(c, 3, 10, &ref, 90);
+  Raw raw;
+  raw_connect(&raw, url_port(url), 0);
+  raw_play(&raw, url, TRUE);
+  gint64 t = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+  while (raw.data_bytes < 2000 && g_get_monotonic_time() < t && raw_fill(&raw))
+    raw_skip_data(&raw);
+  printf("SETUP without DESCRIBE: %zu bytes of RTP\n", raw.data_bytes);
+  CHECK(raw.data_bytes >= 2000, "SETUP without DESCRIBE got no stream");
+  int started = g_atomic_int_get(&started_count);
+  printf("generators started for 4 clients on URL variants: %d\n", started);
+  CHECK(started == 1, "%d generators for one stream, expected 1", started);
+
+  /* Key frames a viewer sees in 5 s while the raw session sends PLAY 20
+   * times a second. The key frame interval is 10 s (--key-int 300), so
+   * only forced ones count: the rate limit allows one a second. */
+  char *desc = g_strdup_printf(
+      "rtspsrc location=%s protocols=tcp latency=0 ! rtph264depay"
+      " ! h264parse ! video/x-h264,alignment=au ! appsink name=sink"
+      " sync=false",
+      url);
+  GstElement *pipe = launch(desc);
+  g_free(desc);
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(pipe), "sink");
+  gst_element_set_state(pipe, GST_STATE_PLAYING);
+  GstSample *s =
+      gst_app_sink_try_pull_sample(GST_APP_SINK(sink), 30 * GST_SECOND);
+  CHECK(s, "key frame counter: no frames");
+  gst_sample_unref(s);
+  int keys = 0, frames = 0;
+  gint64 t0 = g_get_monotonic_time(), next_play = t0;
+  while (g_get_monotonic_time() - t0 < 5 * G_USEC_PER_SEC) {
+    if (g_get_monotonic_time() >= next_play) {
+      CHECK(raw_request(&raw, "PLAY", url, NULL, NULL, NULL) == 200,
+            "PLAY spam: no 200");
+      next_play += G_USEC_PER_SEC / 20;
+    }
+    s = gst_app_sink_try_pull_sample(GST_APP_SINK(sink), 10 * GST_MSECOND);
+    if (s) {
+      frames++;
+      if (!GST_BUFFER_FLAG_IS_SET(gst_sample_get_buffer(s),
+                                  GST_BUFFER_FLAG_DELTA_UNIT))
+        keys++;
+      gst_sample_unref(s);
+    }
+  }
+  printf("PLAY 20/s for 5 s: %d key frames in %d frames\n", keys, frames);
+  CHECK(frames >= 100, "only %d frames in 5 s", frames);
+  CHECK(keys <= 7, "%d key frames in 5 s under PLAY spam, expected <= 7", keys);
+  gst_element_set_state(pipe, GST_STATE_NULL);
+  gst_object_unref(sink);
+  gst_object_unref(pipe);
+  raw_close(&raw);
+  for (int i = 0; i < 3; i++)
+    client_stop(&c[i]);
+  stop_server(SIGTERM, 15);
+  g_free(variants[1]);
+  g_free(variants[2]);
+  frame_clear(&ref);
+  cleanup();
+  printf("PASS\n");
+  return 0;
+}
+
+typedef struct {
+  int port;
+  gsize sent;
+  double closed_after; /* s; < 0 while still open */
+} Flood;
+
+/* Sends a request line with a header of 16 MB, as fast as the server
+ * takes it, until the server closes the connection. */
+static gpointer flood_thread(gpointer data) {
+  Flood *f = data;
+  Raw r;
+  raw_connect(&r, f->port, 0);
+  /* Small: what "sent" counts is then close to what the server took. */
+  g_socket_set_option(r.sock, SOL_SOCKET, SO_SNDBUF, 65536, NULL);
+  const char *head = "DESCRIBE rtsp://127.0.0.1/sg3 RTSP/1.0\r\nCSeq: 1\r\n"
+                     "X-Junk: ";
+  g_socket_send(r.sock, head, strlen(head), NULL, NULL);
+  char chunk[16384];
+  memset(chunk, 'a', sizeof chunk);
+  gint64 t0 = g_get_monotonic_time();
+  f->closed_after = -1;
+  g_socket_set_timeout(r.sock, 1);
+  while (f->sent < 16u << 20 &&
+         g_get_monotonic_time() - t0 < 10 * G_USEC_PER_SEC) {
+    /* The server's FIN (or an answer) ends the flood. */
+    if (g_socket_condition_check(r.sock, G_IO_IN | G_IO_HUP | G_IO_ERR))
+      break;
+    GError *err = NULL;
+    gssize n = g_socket_send(r.sock, chunk, sizeof chunk, NULL, &err);
+    if (n <= 0 && g_error_matches(err, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
+      g_clear_error(&err);
+      continue;
+    }
+    g_clear_error(&err);
+    if (n <= 0)
+      break;
+    f->sent += n;
+  }
+  /* Closed: the send failed or the server's FIN came; read to the end. */
+  while (g_get_monotonic_time() - t0 < 10 * G_USEC_PER_SEC) {
+    GError *err = NULL;
+    char buf[4096];
+    gssize n = g_socket_receive(r.sock, buf, sizeof buf, NULL, &err);
+    gboolean timeout = g_error_matches(err, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+    g_clear_error(&err);
+    if (n <= 0 && !timeout)
+      break;
+  }
+  f->closed_after = (g_get_monotonic_time() - t0) / 1e6;
+  raw_close(&r);
+  return NULL;
+}
+
+/* Oversized requests are refused quickly while another client is served;
+ * bodies over the limit too; --max-clients. */
+static int mode_limits(const char *server_path, char **server_args) {
+  char *url = start_server_args(server_path, server_args, 1, NULL);
+  int port = url_port(url);
+  Flood f = {.port = port};
+  GThread *t = g_thread_new("flood", flood_thread, &f);
+  g_usleep(200000);
+  /* Meanwhile another client's requests. */
+  double worst = 0;
+  for (int i = 0; i < 5; i++) {
+    Raw r;
+    raw_connect(&r, port, 0);
+    gint64 t0 = g_get_monotonic_time();
+    int code = raw_request(&r, "OPTIONS", url, NULL, NULL, NULL);
+    double dt = (g_get_monotonic_time() - t0) / 1e6;
+    worst = MAX(worst, dt);
+    CHECK(code == 200, "OPTIONS during the flood: %d", code);
+    raw_close(&r);
+    g_usleep(100000);
+  }
+  g_thread_join(t);
+  printf("16 MB header line: connection closed after %.2f s, %zu bytes "
+         "taken; another client's OPTIONS took at most %.3f s meanwhile\n",
+         f.closed_after, f.sent, worst);
+  CHECK(f.sent < 4u << 20, "the server took %zu bytes of one header line",
+        f.sent);
+  CHECK(f.closed_after >= 0 && f.closed_after < 3.0,
+        "the flooding client was not cut off within 3 s");
+  CHECK(worst < 1.0, "another client waited %.2f s during the flood", worst);
+
+  /* A body over the limit: refused before it is read. */
+  Raw r;
+  raw_connect(&r, port, 0);
+  char *resp = NULL;
+  int code = raw_request(&r, "SET_PARAMETER", url,
+                         "Content-Length: 100000000\r\n", NULL, &resp);
+  printf("Content-Length 100000000: %d\n", code);
+  CHECK(code == 413 || code == 0, "an oversized body got %d", code);
+  g_free(resp);
+  raw_close(&r);
+
+  /* --max-clients 2 (from the arguments): a third session gets 503. */
+  Raw p[3];
+  for (int i = 0; i < 2; i++) {
+    raw_connect(&p[i], port, 0);
+    raw_play(&p[i], url, FALSE);
+  }
+  raw_connect(&p[2], port, 0);
+  raw_request(&p[2], "DESCRIBE", url, NULL, NULL, NULL);
+  char *setup_url = g_strdup_printf("%s/stream=0", url);
+  code = raw_request(&p[2], "SETUP", setup_url,
+                     "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n", NULL,
+                     NULL);
+  printf("third client with --max-clients 2: SETUP %d\n", code);
+  CHECK(code == 503, "a third client got %d, expected 503", code);
+  g_free(setup_url);
+  for (int i = 0; i < 3; i++)
+    raw_close(&p[i]);
+  stop_server(SIGTERM, 15);
+  cleanup();
+  printf("PASS\n");
+  return 0;
+}
+
+/* Waits until the client has a frame or an error (FALSE). */
+static gboolean client_gets_frame(Client *c, const Frame *ref, int timeout_s) {
+  gint64 end = g_get_monotonic_time() + timeout_s * G_USEC_PER_SEC;
+  while (g_get_monotonic_time() < end) {
+    GstBus *bus = gst_element_get_bus(c->pipe);
+    GstMessage *m = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+    gst_object_unref(bus);
+    if (m) {
+      GError *e = NULL;
+      gst_message_parse_error(m, &e, NULL);
+      printf("%s: error: %s\n", c->name, e->message);
+      g_error_free(e);
+      gst_message_unref(m);
+      return FALSE;
+    }
+    client_poll(c, ref);
+    if (c->frames)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static void make_cert(const char *dir, char **cert, char **key) {
+  *cert = g_build_filename(dir, "cert.pem", NULL);
+  *key = g_build_filename(dir, "key.pem", NULL);
+  char *argv[] = {"openssl", "req",   "-x509", "-newkey", "rsa:2048",
+                  "-nodes",  "-days", "1",     "-subj",   "/CN=127.0.0.1",
+                  "-keyout", *key,    "-out",  *cert,     NULL};
+  CHECK(run(argv, 60, NULL, NULL) == 0, "openssl could not make a cert");
+}
+
+/* Users: rtspsrc and ffmpeg with the right password watch; without one,
+ * or with a wrong one, 401; SET_PARAMETER too. Then RTSPS. */
+static int mode_auth(const char *server_path, const char *reference,
+                     char **server_args) {
+  Frame ref = {0};
+  reference_frame(reference, 64, 64, &ref);
+  GPtrArray *args = g_ptr_array_new();
+  g_ptr_array_add(args, "--user");
+  g_ptr_array_add(args, "alice:s3cret");
+  for (char **a = server_args; a && *a; a++)
+    g_ptr_array_add(args, *a);
+  g_ptr_array_add(args, NULL);
+  char *url = start_server_args(server_path, (char **)args->pdata, 1, NULL);
+  int port = url_port(url);
+
+  Raw r;
+  raw_connect(&r, port, 0);
+  char *resp = NULL;
+  int code = raw_request(&r, "DESCRIBE", url, NULL, NULL, &resp);
+  printf("DESCRIBE without credentials: %d\n", code);
+  CHECK(code == 401 && strstr(resp, "WWW-Authenticate: Digest"),
+        "DESCRIBE without credentials: %d, expected 401 with Digest", code);
+  g_free(resp);
+  /* Basic is not offered (digest only by default). */
+  code = raw_request(&r, "DESCRIBE", url,
+                     "Authorization: Basic YWxpY2U6czNjcmV0\r\n", NULL, NULL);
+  printf("DESCRIBE with Basic credentials (digest only): %d\n", code);
+  CHECK(code == 401, "Basic accepted on a digest server: %d", code);
+  code = raw_request(&r, "SET_PARAMETER", url, NULL, "seed: 5\r\n", NULL);
+  printf("SET_PARAMETER without credentials: %d\n", code);
+  CHECK(code == 401, "SET_PARAMETER without credentials: %d", code);
+  raw_close(&r);
+
+  Client c;
+  client_start_proto(&c, "rtspsrc alice", url, "tcp",
+                     "user-id=alice user-pw=s3cret");
+  CHECK(client_gets_frame(&c, &ref, 30), "rtspsrc with the password: no frame");
+  printf("rtspsrc with the right password: frames\n");
+  client_stop(&c);
+  client_start_proto(&c, "rtspsrc wrong", url, "tcp",
+                     "user-id=alice user-pw=guess");
+  CHECK(!client_gets_frame(&c, &ref, 15), "a wrong password got frames");
+  client_stop(&c);
+  client_start_proto(&c, "rtspsrc anonymous", url, "tcp", NULL);
+  CHECK(!client_gets_frame(&c, &ref, 15), "no password got frames");
+  client_stop(&c);
+
+  char *cred = g_strdup_printf("rtsp://alice:s3cret@127.0.0.1:%d/sg3", port);
+  char *rtsp_tcp[] = {"-rtsp_transport", "tcp", "-i", cred, NULL};
+  ffmpeg_check("ffmpeg digest", rtsp_tcp, 64, 64, 10);
+  g_free(cred);
+  stop_server(SIGTERM, 15);
+  g_ptr_array_free(args, TRUE);
+
+  /* RTSPS with the same user. */
+  char *openssl = g_find_program_in_path("openssl");
+  if (!openssl) {
+    printf("openssl not installed: RTSPS not tested\n");
+  } else {
+    GError *err = NULL;
+    tmpdir = g_dir_make_tmp("sg3-rtsps-XXXXXX", &err);
+    CHECK(tmpdir, "mkdtemp: %s", err ? err->message : "");
+    char *cert, *key;
+    make_cert(tmpdir, &cert, &key);
+    GPtrArray *a2 = g_ptr_array_new();
+    char *fixed[] = {"--user", "alice:s3cret", "--tls-cert",
+                     cert,     "--tls-key",    key};
+    for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
+      g_ptr_array_add(a2, fixed[i]);
+    for (char **a = server_args; a && *a; a++)
+      g_ptr_array_add(a2, *a);
+    g_ptr_array_add(a2, NULL);
+    char *surl = start_server_args(server_path, (char **)a2->pdata, 1, NULL);
+    CHECK(g_str_has_prefix(surl, "rtsps://"), "TLS server URL %s", surl);
+    client_start_proto(&c, "rtspsrc rtsps", surl, "tcp",
+                       "user-id=alice user-pw=s3cret tls-validation-flags=0");
+    CHECK(client_gets_frame(&c, &ref, 30), "RTSPS: no frame");
+    printf("rtspsrc over RTSPS with the password: frames\n");
+    client_stop(&c);
+    /* Plain RTSP to the TLS port: no answer. */
+    raw_connect(&r, url_port(surl), 0);
+    code = raw_request(&r, "OPTIONS", surl, NULL, NULL, NULL);
+    printf("plain RTSP to the RTSPS port: %d\n", code);
+    CHECK(code == 0, "plain RTSP answered on the RTSPS port: %d", code);
+    raw_close(&r);
+    stop_server(SIGTERM, 15);
+    g_free(cert);
+    g_free(key);
+    g_ptr_array_free(a2, TRUE);
+    g_free(openssl);
+  }
+  frame_clear(&ref);
+  cleanup();
+  printf("PASS\n");
+  return 0;
+}
+
+/* Receives until a frame matches WANT (PSNR >= MIN_DB); returns the frames
+ * it took, or -1 after TIMEOUT_S. */
+static int frames_until_match(Client *c, const Frame *want, double min_db,
+                              int timeout_s) {
+  gint64 end = g_get_monotonic_time() + timeout_s * G_USEC_PER_SEC;
+  int n = 0;
+  while (g_get_monotonic_time() < end) {
+    check_bus(c->pipe, c->name);
+    GstSample *s =
+        gst_app_sink_try_pull_sample(GST_APP_SINK(c->sink), 10 * GST_MSECOND);
+    if (!s)
+      continue;
+    Frame f = {0};
+    frame_from_sample(s, &f);
+    gst_sample_unref(s);
+    double q = psnr(&f, want);
+    frame_clear(&f);
+    n++;
+    if (q >= min_db)
+      return n;
+  }
+  return -1;
+}
+
+/* Two mounts, two models; SET_PARAMETER changes the next frames of one
+ * mount to the element's frame for the new setting, GET_PARAMETER reads
+ * it back; bad values change nothing. */
+static int mode_control(const char *server_path, const char *model_b,
+                        char **server_args) {
+  char *mount_a = g_strdup("/a seed=3 class=7");
+  char *mount_b = g_strdup_printf("/b model=%s seed=4", model_b);
+  GPtrArray *args = g_ptr_array_new();
+  char *fixed[] = {"--mount", mount_a, "--mount", mount_b};
+  for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
+    g_ptr_array_add(args, fixed[i]);
+  for (char **a = server_args; a && *a; a++)
+    g_ptr_array_add(args, *a);
+  g_ptr_array_add(args, NULL);
+  char **urls = NULL;
+  start_server_args(server_path, (char **)args->pdata, 2, &urls);
+  CHECK(g_str_has_suffix(urls[0], "/a") && g_str_has_suffix(urls[1], "/b"),
+        "URLs %s %s", urls[0], urls[1]);
+
+  Frame ra = {0}, rb = {0}, ra5 = {0};
+  reference_frame("sg3src seed=3 class=7", 64, 64, &ra);
+  char *frag_b = g_strdup_printf("sg3src model=%s seed=4", model_b);
+  reference_frame(frag_b, 64, 64, &rb);
+  reference_frame("sg3src seed=5 class=7", 64, 64, &ra5);
+  printf("reference PSNR a vs b %.1f dB, seed 3 vs seed 5 %.1f dB\n",
+         psnr(&ra, &rb), psnr(&ra, &ra5));
+  CHECK(psnr(&ra, &rb) < 25 && psnr(&ra, &ra5) < 25,
+        "the references are too alike to tell the mounts apart");
+
+  Client a, b;
+  client_start_proto(&a, "mount /a", urls[0], "tcp", NULL);
+  client_start_proto(&b, "mount /b", urls[1], "tcp", NULL);
+  receive(&a, 1, 10, &ra, 90);
+  receive(&b, 1, 10, &rb, 90);
+  client_report(&a);
+  client_report(&b);
+  CHECK(a.psnr_min >= 35 && b.psnr_min >= 35,
+        "the mounts do not serve their own models (%.1f, %.1f dB)", a.psnr_min,
+        b.psnr_min);
+
+  Raw r;
+  raw_connect(&r, url_port(urls[0]), 0);
+  char *resp = NULL;
+  int code =
+      raw_request(&r, "SET_PARAMETER", urls[0], NULL, "seed: 5\r\n", &resp);
+  printf("SET_PARAMETER seed: 5 -> %d\n", code);
+  CHECK(code == 200, "SET_PARAMETER: %d\n%s", code, resp);
+  g_free(resp);
+  int n = frames_until_match(&a, &ra5, 35, 10);
+  printf("mount /a shows seed 5 after %d frames\n", n);
+  CHECK(n > 0 && n <= 30,
+        "SET_PARAMETER seed: 5 did not reach the stream "
+        "within 30 frames (%d)",
+        n);
+  /* The other mount is untouched. */
+  receive(&b, 1, b.frames + 10, &rb, 30);
+  CHECK(b.psnr_min >= 35, "mount /b changed with /a (%.1f dB)", b.psnr_min);
+
+  code =
+      raw_request(&r, "GET_PARAMETER", urls[0], NULL, "seed\r\npsi\r\n", &resp);
+  printf("GET_PARAMETER -> %d: %s\n", code, strstr(resp, "\r\n\r\n") + 4);
+  CHECK(code == 200 && strstr(resp, "seed: 5\r\n") &&
+            strstr(resp, "psi: 1\r\n"),
+        "GET_PARAMETER: %s", resp);
+  g_free(resp);
+
+  const char *bad[] = {"psi: abc\r\n", "seed: -4\r\n", "model: /etc/passwd\r\n",
+                       "no-such: 1\r\n", "seed: 6\r\nrotate: x\r\n"};
+  for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+    code = raw_request(&r, "SET_PARAMETER", urls[0], NULL, bad[i], &resp);
+    char *body = strstr(resp, "\r\n\r\n");
+    body = g_strchomp(body ? body + 4 : resp);
+    printf("SET_PARAMETER %.*s -> %d: %s\n", (int)strcspn(bad[i], "\r"), bad[i],
+           code, body);
+    CHECK(strchr(bad[i], ':') &&
+              !strncmp(body, bad[i] + (i == 4 ? 9 : 0),
+                       strcspn(bad[i] + (i == 4 ? 9 : 0), ":")),
+          "the error does not name the parameter: %s", body);
+    CHECK(code == 451, "bad SET_PARAMETER got %d", code);
+    g_free(resp);
+  }
+  code = raw_request(&r, "GET_PARAMETER", urls[0], NULL, "seed\r\n", &resp);
+  CHECK(code == 200 && strstr(resp, "seed: 5\r\n"),
+        "a refused SET_PARAMETER changed seed: %s", resp);
+  g_free(resp);
+
+  /* With nobody watching /a its generator stops; a change then waits for
+   * the next one. */
+  client_stop(&a);
+  CHECK(wait_count(&stopped_count, 1, 20), "/a's generator did not stop");
+  code = raw_request(&r, "SET_PARAMETER", urls[0], NULL, "seed: 6\r\n", NULL);
+  printf("SET_PARAMETER seed: 6 with no generator running -> %d\n", code);
+  CHECK(code == 200, "SET_PARAMETER without a generator: %d", code);
+  Frame ra6 = {0};
+  reference_frame("sg3src seed=6 class=7", 64, 64, &ra6);
+  client_start_proto(&a, "mount /a again", urls[0], "tcp", NULL);
+  receive(&a, 1, 5, &ra6, 60);
+  client_report(&a);
+  CHECK(a.psnr_min >= 35, "the restarted generator ignored seed: 6 (%.1f dB)",
+        a.psnr_min);
+  frame_clear(&ra6);
+  raw_close(&r);
+
+  client_stop(&a);
+  client_stop(&b);
+  stop_server(SIGTERM, 15);
+  frame_clear(&ra);
+  frame_clear(&rb);
+  frame_clear(&ra5);
+  g_free(frag_b);
+  g_free(mount_a);
+  g_free(mount_b);
+  g_strfreev(urls);
+  g_ptr_array_free(args, TRUE);
+  cleanup();
+  printf("PASS\n");
+  return 0;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   char *server_path = NULL, *reference = NULL, *script = NULL;
@@ -951,6 +1731,16 @@ int main(int argc, char **argv) {
     return mode_script(script, ready, client, ffmpeg_input, reference, width,
                        height, min_psnr, frames, rest);
   }
+  if (!strcmp(mode, "stall"))
+    return mode_stall(server_path, reference, width, height, frames, rest);
+  if (!strcmp(mode, "share"))
+    return mode_share(server_path, reference, rest);
+  if (!strcmp(mode, "limits"))
+    return mode_limits(server_path, rest);
+  if (!strcmp(mode, "auth"))
+    return mode_auth(server_path, reference, rest);
+  if (!strcmp(mode, "control"))
+    return mode_control(server_path, reference, rest);
   if (!strcmp(mode, "record")) {
     CHECK(script, "record needs --script");
     return mode_record(script, duration, fps, size, codec, rest);
