@@ -75,6 +75,11 @@ int sg3_filter_plan_build(sg3_filter_plan *p, int n, int up, int up_taps,
     for (int x = 0; x < p->dtaps; x++)
       if (p->fd[y * p->dtaps + x] != p->fd[(p->dtaps - 1 - y) * p->dtaps + x])
         p->radial_fold = 0;
+  p->radial_sym12 = p->radial_fold && p->dtaps == 12 && down == 2;
+  for (int y = 0; p->radial_sym12 && y < p->dtaps; y++)
+    for (int x = 0; x < p->dtaps / 2; x++)
+      if (p->fd[y * p->dtaps + x] != p->fd[y * p->dtaps + p->dtaps - 1 - x])
+        p->radial_sym12 = 0;
   p->gain = gain;
   p->slope = slope;
   p->clamp = clamp;

@@ -705,6 +705,60 @@ INLINE void down_radial(const sg3_filter *f, int blk, int oy,
   }
 }
 
+/* The official radial filter (12 taps, down 2) is symmetric in both axes.
+ * Each output is sum_{a < 6} sum_{c < 12} f[a][c] (r_a + r_{11-a})[2 ox + c]:
+ * the row pairs are added once per column of a run of RPX outputs and every
+ * sum feeds the outputs it reaches, so only the accumulators, the row taps
+ * (six by symmetry) and one sum are live; the ring is read in place. Each
+ * output's terms are summed in the order (a, c) wherever its run starts. */
+#ifdef SG3_AVX512
+#define RPX 16
+#else
+#define RPX 4
+#endif
+INLINE void down_radial12_run(const float *fd, const float *const *rp, int ox0,
+                              const int P, v16 *acc) {
+#pragma GCC unroll 16
+  for (int p = 0; p < P; p++)
+    acc[p] = (v16){0};
+  for (int a = 0; a < 6; a++) {
+    const float *ra = rp[a] + (size_t)ox0 * 32,
+                *rb = rp[11 - a] + (size_t)ox0 * 32;
+    v16 w[6];
+#pragma GCC unroll 6
+    for (int t = 0; t < 6; t++)
+      w[t] = splat(fd[a * 12 + t]);
+#pragma GCC unroll 64
+    for (int c = 0; c < 2 * P + 10; c++) {
+      const v16 v = ld(ra + (size_t)c * 16) + ld(rb + (size_t)c * 16);
+#pragma GCC unroll 16
+      for (int p = 0; p < P; p++) {
+        const int t = c - 2 * p;
+        if (t >= 0 && t < 12)
+          acc[p] += v * w[t < 6 ? t : 11 - t];
+      }
+    }
+  }
+}
+
+static void down_radial12(const sg3_filter *f, int blk, int oy,
+                          const float *const *rp, v16 sc) {
+  const float *fd = f->p->fd;
+  const int S = f->p->size;
+  int ox = 0;
+  v16 acc[RPX];
+  for (; ox + RPX <= S; ox += RPX) {
+    down_radial12_run(fd, rp, ox, RPX, acc);
+#pragma GCC unroll 16
+    for (int p = 0; p < RPX; p++)
+      emit(f, blk, oy, ox + p, acc[p], sc);
+  }
+  for (; ox < S; ox++) {
+    down_radial12_run(fd, rp, ox, 1, acc);
+    emit(f, blk, oy, ox, acc[0], sc);
+  }
+}
+
 /* A radial filter is symmetric top to bottom: rows ty and T-1-ty share
  * their taps, so adding those rows first halves the products. */
 static void down_radial_rows(const sg3_filter *f, int blk, int oy,
@@ -712,6 +766,10 @@ static void down_radial_rows(const sg3_filter *f, int blk, int oy,
   const sg3_filter_plan *p = f->p;
   const int T = p->dtaps, D = p->down;
   int Ty = T;
+  if (p->radial_sym12) {
+    down_radial12(f, blk, oy, rp, sc);
+    return;
+  }
   if (p->radial_fold) {
     const size_t w = ((size_t)(p->size - 1) * D + T) * 16;
     Ty = (T + 1) / 2;
