@@ -29,8 +29,27 @@ INLINE v16 ld(const float *p) {
 INLINE void st(float *p, v16 v) {
   *(v16 *)p = v;
 }
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+/* Below AVX-512 GCC may build a 16-float broadcast in memory a lane at a
+ * time; a register broadcast copied into each part avoids that. */
 INLINE v16 splat(float s) {
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(SG3_AVX512)
+#ifdef __AVX2__
+  const __m256 r = _mm256_set1_ps(s);
+#else
+  const __m128 r = _mm_set1_ps(s);
+#endif
+  v16 v;
+  for (size_t i = 0; i < sizeof v; i += sizeof r)
+    memcpy((char *)&v + i, &r, sizeof r);
+  return v;
+#elif defined(SG3_AVX512)
+  return (v16)_mm512_set1_ps(s);
+#else
   return (v16){0} + s;
+#endif
 }
 #ifdef SG3_AVX512
 #include <immintrin.h>
@@ -39,6 +58,39 @@ INLINE v16 vmax(v16 a, v16 b) {
 }
 INLINE v16 vmin(v16 a, v16 b) {
   return (v16)_mm512_min_ps((__m512)a, (__m512)b);
+}
+#elif defined(__x86_64__) && defined(__GNUC__)
+/* GCC lowers a compare of vectors wider than the registers lane by lane, so
+ * the narrower sets take max/min a register at a time: MAXPS(a, b) is
+ * a > b ? a : b, MINPS(a, b) a < b ? a : b, as the generic form below. */
+#include <immintrin.h>
+#ifdef __AVX2__
+typedef __m256 vreg;
+#define VREG_MAX _mm256_max_ps
+#define VREG_MIN _mm256_min_ps
+#else
+typedef __m128 vreg;
+#define VREG_MAX _mm_max_ps
+#define VREG_MIN _mm_min_ps
+#endif
+#define VREGS (int)(sizeof(v16) / sizeof(vreg))
+INLINE v16 vmax(v16 a, v16 b) {
+  vreg x[VREGS], y[VREGS];
+  memcpy(x, &a, sizeof a);
+  memcpy(y, &b, sizeof b);
+  for (int i = 0; i < VREGS; i++)
+    x[i] = VREG_MAX(x[i], y[i]);
+  memcpy(&a, x, sizeof a);
+  return a;
+}
+INLINE v16 vmin(v16 a, v16 b) {
+  vreg x[VREGS], y[VREGS];
+  memcpy(x, &a, sizeof a);
+  memcpy(y, &b, sizeof b);
+  for (int i = 0; i < VREGS; i++)
+    x[i] = VREG_MIN(x[i], y[i]);
+  memcpy(&a, x, sizeof a);
+  return a;
 }
 #else
 INLINE v16 vmax(v16 a, v16 b) {
@@ -563,20 +615,20 @@ INLINE void fir(const float *x, const int step, const float *f, const int T,
     v16 acc[PX];
 #pragma GCC unroll 4
     for (int p = 0; p < PX; p++)
-      acc[p] = ld(x + (size_t)(j + p) * step * 16) * f[0];
+      acc[p] = ld(x + (size_t)(j + p) * step * 16) * splat(f[0]);
 #pragma GCC unroll 16
     for (int t = 1; t < T; t++)
 #pragma GCC unroll 4
       for (int p = 0; p < PX; p++)
-        acc[p] += ld(x + ((size_t)(j + p) * step + t) * 16) * f[t];
+        acc[p] += ld(x + ((size_t)(j + p) * step + t) * 16) * splat(f[t]);
 #pragma GCC unroll 4
     for (int p = 0; p < PX; p++)
       st(y + (size_t)(j + p) * ystep * 16, act ? activate(acc[p], ap) : acc[p]);
   }
   for (; j < n; j++) {
-    v16 acc = ld(x + (size_t)j * step * 16) * f[0];
+    v16 acc = ld(x + (size_t)j * step * 16) * splat(f[0]);
     for (int t = 1; t < T; t++)
-      acc += ld(x + ((size_t)j * step + t) * 16) * f[t];
+      acc += ld(x + ((size_t)j * step + t) * 16) * splat(f[t]);
     st(y + (size_t)j * ystep * 16, act ? activate(acc, ap) : acc);
   }
 }
@@ -607,20 +659,20 @@ INLINE void vfir(const float *x, size_t rs, size_t ps, const float *f,
     v16 acc[PX];
 #pragma GCC unroll 4
     for (int p = 0; p < PX; p++)
-      acc[p] = ld(x + (size_t)(i + p) * ps) * f[0];
+      acc[p] = ld(x + (size_t)(i + p) * ps) * splat(f[0]);
 #pragma GCC unroll 16
     for (int t = 1; t < T; t++)
 #pragma GCC unroll 4
       for (int p = 0; p < PX; p++)
-        acc[p] += ld(x + t * rs + (size_t)(i + p) * ps) * f[t];
+        acc[p] += ld(x + t * rs + (size_t)(i + p) * ps) * splat(f[t]);
 #pragma GCC unroll 4
     for (int p = 0; p < PX; p++)
       st(y + (size_t)(i + p) * 16, acc[p]);
   }
   for (; i < n; i++) {
-    v16 acc = ld(x + (size_t)i * ps) * f[0];
+    v16 acc = ld(x + (size_t)i * ps) * splat(f[0]);
     for (int t = 1; t < T; t++)
-      acc += ld(x + t * rs + (size_t)i * ps) * f[t];
+      acc += ld(x + t * rs + (size_t)i * ps) * splat(f[t]);
     st(y + (size_t)i * 16, acc);
   }
 }
@@ -652,20 +704,20 @@ INLINE void down_rows(const sg3_filter *f, int blk, int oy,
     v16 acc[PX];
 #pragma GCC unroll 4
     for (int p = 0; p < PX; p++)
-      acc[p] = ld(rp[0] + (size_t)(ox + p) * 16) * fd[0];
+      acc[p] = ld(rp[0] + (size_t)(ox + p) * 16) * splat(fd[0]);
 #pragma GCC unroll 16
     for (int t = 1; t < T; t++)
 #pragma GCC unroll 4
       for (int p = 0; p < PX; p++)
-        acc[p] += ld(rp[t] + (size_t)(ox + p) * 16) * fd[t];
+        acc[p] += ld(rp[t] + (size_t)(ox + p) * 16) * splat(fd[t]);
 #pragma GCC unroll 4
     for (int p = 0; p < PX; p++)
       emit(f, blk, oy, ox + p, acc[p], sc);
   }
   for (; ox < S; ox++) {
-    v16 acc = ld(rp[0] + (size_t)ox * 16) * fd[0];
+    v16 acc = ld(rp[0] + (size_t)ox * 16) * splat(fd[0]);
     for (int t = 1; t < T; t++)
-      acc += ld(rp[t] + (size_t)ox * 16) * fd[t];
+      acc += ld(rp[t] + (size_t)ox * 16) * splat(fd[t]);
     emit(f, blk, oy, ox, acc, sc);
   }
 }
@@ -690,7 +742,7 @@ INLINE void down_radial(const sg3_filter *f, int blk, int oy,
       for (int tx = 0; tx < Tx; tx++)
 #pragma GCC unroll 4
         for (int p = 0; p < PX; p++)
-          acc[p] += ld(r + ((size_t)p * D + tx) * 16) * fr[tx];
+          acc[p] += ld(r + ((size_t)p * D + tx) * 16) * splat(fr[tx]);
     }
 #pragma GCC unroll 4
     for (int p = 0; p < PX; p++)
@@ -700,7 +752,8 @@ INLINE void down_radial(const sg3_filter *f, int blk, int oy,
     v16 acc = {0};
     for (int ty = 0; ty < Ty; ty++)
       for (int tx = 0; tx < Tx; tx++)
-        acc += ld(rp[ty] + ((size_t)ox * D + tx) * 16) * fd[ty * Tx + tx];
+        acc +=
+            ld(rp[ty] + ((size_t)ox * D + tx) * 16) * splat(fd[ty * Tx + tx]);
     emit(f, blk, oy, ox, acc, sc);
   }
 }
@@ -878,20 +931,20 @@ INLINE void upfir_column(const float *const *rows, const float *f, const int T,
     v16 acc[PX];
 #pragma GCC unroll 4
     for (int p = 0; p < PX; p++)
-      acc[p] = ld(rows[0] + (size_t)(q + p) * 16) * f[0];
+      acc[p] = ld(rows[0] + (size_t)(q + p) * 16) * splat(f[0]);
 #pragma GCC unroll 16
     for (int k = 1; k < T; k++)
 #pragma GCC unroll 4
       for (int p = 0; p < PX; p++)
-        acc[p] += ld(rows[k] + (size_t)(q + p) * 16) * f[k];
+        acc[p] += ld(rows[k] + (size_t)(q + p) * 16) * splat(f[k]);
 #pragma GCC unroll 4
     for (int p = 0; p < PX; p++)
       st(dst + (size_t)(q + p - q0) * dstep * 16, acc[p]);
   }
   for (; q < q1; q++) {
-    v16 acc = ld(rows[0] + (size_t)q * 16) * f[0];
+    v16 acc = ld(rows[0] + (size_t)q * 16) * splat(f[0]);
     for (int k = 1; k < T; k++)
-      acc += ld(rows[k] + (size_t)q * 16) * f[k];
+      acc += ld(rows[k] + (size_t)q * 16) * splat(f[k]);
     st(dst + (size_t)(q - q0) * dstep * 16, acc);
   }
 }
@@ -913,12 +966,12 @@ INLINE void upfir_row(const float *vin, const float *f, const int T, int S,
     v16 acc[PX];
 #pragma GCC unroll 4
     for (int p = 0; p < PX; p++)
-      acc[p] = ld(vin + (size_t)(x + p) * 16) * f[0];
+      acc[p] = ld(vin + (size_t)(x + p) * 16) * splat(f[0]);
 #pragma GCC unroll 16
     for (int k = 1; k < T; k++)
 #pragma GCC unroll 4
       for (int p = 0; p < PX; p++)
-        acc[p] += ld(vin + (size_t)(x + p + k) * 16) * f[k];
+        acc[p] += ld(vin + (size_t)(x + p + k) * 16) * splat(f[k]);
 #pragma GCC unroll 4
     for (int p = 0; p < PX; p++) {
       v16 v = acc[p];
@@ -928,9 +981,9 @@ INLINE void upfir_row(const float *vin, const float *f, const int T, int S,
     }
   }
   for (; x < S; x++) {
-    v16 acc = ld(vin + (size_t)x * 16) * f[0];
+    v16 acc = ld(vin + (size_t)x * 16) * splat(f[0]);
     for (int k = 1; k < T; k++)
-      acc += ld(vin + (size_t)(x + k) * 16) * f[k];
+      acc += ld(vin + (size_t)(x + k) * 16) * splat(f[k]);
     v16 v = acc;
     if (noise)
       v += splat(noise[x]);
