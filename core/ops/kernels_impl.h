@@ -777,6 +777,9 @@ INLINE void down_radial12_run(const float *fd, const float *const *rp, int ox0,
   for (int a = 0; a < 6; a++) {
     const float *ra = rp[a] + (size_t)ox0 * 32,
                 *rb = rp[11 - a] + (size_t)ox0 * 32;
+    /* Hidden from the loop optimiser, which otherwise keeps one induction
+     * variable per column (on the stack) instead of constant offsets. */
+    __asm__("" : "+r"(ra), "+r"(rb));
     v16 w[6];
 #pragma GCC unroll 6
     for (int t = 0; t < 6; t++)
