@@ -75,6 +75,11 @@ int sg3_filter_plan_build(sg3_filter_plan *p, int n, int up, int up_taps,
     for (int x = 0; x < p->dtaps; x++)
       if (p->fd[y * p->dtaps + x] != p->fd[(p->dtaps - 1 - y) * p->dtaps + x])
         p->radial_fold = 0;
+  p->radial_sym12 = p->radial_fold && p->dtaps == 12 && down == 2;
+  for (int y = 0; p->radial_sym12 && y < p->dtaps; y++)
+    for (int x = 0; x < p->dtaps / 2; x++)
+      if (p->fd[y * p->dtaps + x] != p->fd[y * p->dtaps + p->dtaps - 1 - x])
+        p->radial_sym12 = 0;
   p->gain = gain;
   p->slope = slope;
   p->clamp = clamp;
@@ -119,12 +124,25 @@ void sg3_filtered_lrelu(const sg3_exec *ex, const sg3_filter_plan *p,
       .scratch = ex->scratch,
   };
   /* Blocks of channels are independent; strips of rows recompute the
-   * down filter's overlap (dtaps - down upsampled rows), so they are only
-   * used when there are too few blocks to keep every thread busy. */
+   * down filter's overlap (dtaps - down upsampled rows). The threads take
+   * equal tasks in rounds, so the strips are chosen for the fewest
+   * upsampled rows per thread: e.g. 11 blocks on 2 threads take 2 strips
+   * each (11 rounds of 2 half-blocks instead of 6 rounds of blocks). Each
+   * output row is computed the same way in any strip: the bits do not
+   * depend on the thread count. */
   int strips = 1;
-  if (ex->nthreads > 1)
-    while (f.nblocks * strips < 2 * ex->nthreads && strips * 8 < p->size)
-      strips++;
+  if (ex->nthreads > 1) {
+    const long rows = (long)p->size * p->down, over = p->dtaps - p->down;
+    double best = 0;
+    for (int s = 1; s <= 16 && (s == 1 || s * 8 < p->size); s++) {
+      long rounds = ((long)f.nblocks * s + ex->nthreads - 1) / ex->nthreads;
+      double cost = (double)rounds * ((double)rows / s + (double)over);
+      if (s == 1 || cost < best) {
+        best = cost;
+        strips = s;
+      }
+    }
+  }
   f.nstrips = strips;
   filter_ctx ctx = {ex->simd, &f};
   sg3_exec_run(ex, f.nblocks * strips, filter_task, &ctx);

@@ -142,8 +142,9 @@ typedef struct {
   sg3_up_plan ux, uy;
   int margin_l, margin_r; /* zero pixels the horizontal pass reads */
   int down, dtaps, radial;
-  int radial_fold; /* the radial filter is symmetric top to bottom */
-  float *fd;       /* flipped: [dtaps], or [dtaps * dtaps] when radial */
+  int radial_fold;  /* the radial filter is symmetric top to bottom */
+  int radial_sym12; /* 12 x 12, down 2, symmetric in both axes */
+  float *fd;        /* flipped: [dtaps], or [dtaps * dtaps] when radial */
   float gain, slope, clamp; /* clamp < 0: none */
 } sg3_filter_plan;
 

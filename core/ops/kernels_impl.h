@@ -29,8 +29,27 @@ INLINE v16 ld(const float *p) {
 INLINE void st(float *p, v16 v) {
   *(v16 *)p = v;
 }
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+/* Below AVX-512 GCC may build a 16-float broadcast in memory a lane at a
+ * time; a register broadcast copied into each part avoids that. */
 INLINE v16 splat(float s) {
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(SG3_AVX512)
+#ifdef __AVX2__
+  const __m256 r = _mm256_set1_ps(s);
+#else
+  const __m128 r = _mm_set1_ps(s);
+#endif
+  v16 v;
+  for (size_t i = 0; i < sizeof v; i += sizeof r)
+    memcpy((char *)&v + i, &r, sizeof r);
+  return v;
+#elif defined(SG3_AVX512)
+  return (v16)_mm512_set1_ps(s);
+#else
   return (v16){0} + s;
+#endif
 }
 #ifdef SG3_AVX512
 #include <immintrin.h>
@@ -39,6 +58,39 @@ INLINE v16 vmax(v16 a, v16 b) {
 }
 INLINE v16 vmin(v16 a, v16 b) {
   return (v16)_mm512_min_ps((__m512)a, (__m512)b);
+}
+#elif defined(__x86_64__) && defined(__GNUC__)
+/* GCC lowers a compare of vectors wider than the registers lane by lane, so
+ * the narrower sets take max/min a register at a time: MAXPS(a, b) is
+ * a > b ? a : b, MINPS(a, b) a < b ? a : b, as the generic form below. */
+#include <immintrin.h>
+#ifdef __AVX2__
+typedef __m256 vreg;
+#define VREG_MAX _mm256_max_ps
+#define VREG_MIN _mm256_min_ps
+#else
+typedef __m128 vreg;
+#define VREG_MAX _mm_max_ps
+#define VREG_MIN _mm_min_ps
+#endif
+#define VREGS (int)(sizeof(v16) / sizeof(vreg))
+INLINE v16 vmax(v16 a, v16 b) {
+  vreg x[VREGS], y[VREGS];
+  memcpy(x, &a, sizeof a);
+  memcpy(y, &b, sizeof b);
+  for (int i = 0; i < VREGS; i++)
+    x[i] = VREG_MAX(x[i], y[i]);
+  memcpy(&a, x, sizeof a);
+  return a;
+}
+INLINE v16 vmin(v16 a, v16 b) {
+  vreg x[VREGS], y[VREGS];
+  memcpy(x, &a, sizeof a);
+  memcpy(y, &b, sizeof b);
+  for (int i = 0; i < VREGS; i++)
+    x[i] = VREG_MIN(x[i], y[i]);
+  memcpy(&a, x, sizeof a);
+  return a;
 }
 #else
 INLINE v16 vmax(v16 a, v16 b) {
@@ -563,20 +615,20 @@ INLINE void fir(const float *x, const int step, const float *f, const int T,
     v16 acc[PX];
 #pragma GCC unroll 4
     for (int p = 0; p < PX; p++)
-      acc[p] = ld(x + (size_t)(j + p) * step * 16) * f[0];
+      acc[p] = ld(x + (size_t)(j + p) * step * 16) * splat(f[0]);
 #pragma GCC unroll 16
     for (int t = 1; t < T; t++)
 #pragma GCC unroll 4
       for (int p = 0; p < PX; p++)
-        acc[p] += ld(x + ((size_t)(j + p) * step + t) * 16) * f[t];
+        acc[p] += ld(x + ((size_t)(j + p) * step + t) * 16) * splat(f[t]);
 #pragma GCC unroll 4
     for (int p = 0; p < PX; p++)
       st(y + (size_t)(j + p) * ystep * 16, act ? activate(acc[p], ap) : acc[p]);
   }
   for (; j < n; j++) {
-    v16 acc = ld(x + (size_t)j * step * 16) * f[0];
+    v16 acc = ld(x + (size_t)j * step * 16) * splat(f[0]);
     for (int t = 1; t < T; t++)
-      acc += ld(x + ((size_t)j * step + t) * 16) * f[t];
+      acc += ld(x + ((size_t)j * step + t) * 16) * splat(f[t]);
     st(y + (size_t)j * ystep * 16, act ? activate(acc, ap) : acc);
   }
 }
@@ -607,20 +659,20 @@ INLINE void vfir(const float *x, size_t rs, size_t ps, const float *f,
     v16 acc[PX];
 #pragma GCC unroll 4
     for (int p = 0; p < PX; p++)
-      acc[p] = ld(x + (size_t)(i + p) * ps) * f[0];
+      acc[p] = ld(x + (size_t)(i + p) * ps) * splat(f[0]);
 #pragma GCC unroll 16
     for (int t = 1; t < T; t++)
 #pragma GCC unroll 4
       for (int p = 0; p < PX; p++)
-        acc[p] += ld(x + t * rs + (size_t)(i + p) * ps) * f[t];
+        acc[p] += ld(x + t * rs + (size_t)(i + p) * ps) * splat(f[t]);
 #pragma GCC unroll 4
     for (int p = 0; p < PX; p++)
       st(y + (size_t)(i + p) * 16, acc[p]);
   }
   for (; i < n; i++) {
-    v16 acc = ld(x + (size_t)i * ps) * f[0];
+    v16 acc = ld(x + (size_t)i * ps) * splat(f[0]);
     for (int t = 1; t < T; t++)
-      acc += ld(x + t * rs + (size_t)i * ps) * f[t];
+      acc += ld(x + t * rs + (size_t)i * ps) * splat(f[t]);
     st(y + (size_t)i * 16, acc);
   }
 }
@@ -652,20 +704,20 @@ INLINE void down_rows(const sg3_filter *f, int blk, int oy,
     v16 acc[PX];
 #pragma GCC unroll 4
     for (int p = 0; p < PX; p++)
-      acc[p] = ld(rp[0] + (size_t)(ox + p) * 16) * fd[0];
+      acc[p] = ld(rp[0] + (size_t)(ox + p) * 16) * splat(fd[0]);
 #pragma GCC unroll 16
     for (int t = 1; t < T; t++)
 #pragma GCC unroll 4
       for (int p = 0; p < PX; p++)
-        acc[p] += ld(rp[t] + (size_t)(ox + p) * 16) * fd[t];
+        acc[p] += ld(rp[t] + (size_t)(ox + p) * 16) * splat(fd[t]);
 #pragma GCC unroll 4
     for (int p = 0; p < PX; p++)
       emit(f, blk, oy, ox + p, acc[p], sc);
   }
   for (; ox < S; ox++) {
-    v16 acc = ld(rp[0] + (size_t)ox * 16) * fd[0];
+    v16 acc = ld(rp[0] + (size_t)ox * 16) * splat(fd[0]);
     for (int t = 1; t < T; t++)
-      acc += ld(rp[t] + (size_t)ox * 16) * fd[t];
+      acc += ld(rp[t] + (size_t)ox * 16) * splat(fd[t]);
     emit(f, blk, oy, ox, acc, sc);
   }
 }
@@ -690,7 +742,7 @@ INLINE void down_radial(const sg3_filter *f, int blk, int oy,
       for (int tx = 0; tx < Tx; tx++)
 #pragma GCC unroll 4
         for (int p = 0; p < PX; p++)
-          acc[p] += ld(r + ((size_t)p * D + tx) * 16) * fr[tx];
+          acc[p] += ld(r + ((size_t)p * D + tx) * 16) * splat(fr[tx]);
     }
 #pragma GCC unroll 4
     for (int p = 0; p < PX; p++)
@@ -700,8 +752,66 @@ INLINE void down_radial(const sg3_filter *f, int blk, int oy,
     v16 acc = {0};
     for (int ty = 0; ty < Ty; ty++)
       for (int tx = 0; tx < Tx; tx++)
-        acc += ld(rp[ty] + ((size_t)ox * D + tx) * 16) * fd[ty * Tx + tx];
+        acc +=
+            ld(rp[ty] + ((size_t)ox * D + tx) * 16) * splat(fd[ty * Tx + tx]);
     emit(f, blk, oy, ox, acc, sc);
+  }
+}
+
+/* The official radial filter (12 taps, down 2) is symmetric in both axes.
+ * Each output is sum_{a < 6} sum_{c < 12} f[a][c] (r_a + r_{11-a})[2 ox + c]:
+ * the row pairs are added once per column of a run of RPX outputs and every
+ * sum feeds the outputs it reaches, so only the accumulators, the row taps
+ * (six by symmetry) and one sum are live; the ring is read in place. Each
+ * output's terms are summed in the order (a, c) wherever its run starts. */
+#ifdef SG3_AVX512
+#define RPX 16
+#else
+#define RPX 4
+#endif
+INLINE void down_radial12_run(const float *fd, const float *const *rp, int ox0,
+                              const int P, v16 *acc) {
+#pragma GCC unroll 16
+  for (int p = 0; p < P; p++)
+    acc[p] = (v16){0};
+  for (int a = 0; a < 6; a++) {
+    const float *ra = rp[a] + (size_t)ox0 * 32,
+                *rb = rp[11 - a] + (size_t)ox0 * 32;
+    /* Hidden from the loop optimiser, which otherwise keeps one induction
+     * variable per column (on the stack) instead of constant offsets. */
+    __asm__("" : "+r"(ra), "+r"(rb));
+    v16 w[6];
+#pragma GCC unroll 6
+    for (int t = 0; t < 6; t++)
+      w[t] = splat(fd[a * 12 + t]);
+#pragma GCC unroll 64
+    for (int c = 0; c < 2 * P + 10; c++) {
+      const v16 v = ld(ra + (size_t)c * 16) + ld(rb + (size_t)c * 16);
+#pragma GCC unroll 16
+      for (int p = 0; p < P; p++) {
+        const int t = c - 2 * p;
+        if (t >= 0 && t < 12)
+          acc[p] += v * w[t < 6 ? t : 11 - t];
+      }
+    }
+  }
+}
+
+static void down_radial12(const sg3_filter *f, int blk, int oy,
+                          const float *const *rp, v16 sc) {
+  const float *fd = f->p->fd;
+  const int S = f->p->size;
+  int ox = 0;
+  v16 acc[RPX];
+  for (; ox + RPX <= S; ox += RPX) {
+    down_radial12_run(fd, rp, ox, RPX, acc);
+#pragma GCC unroll 16
+    for (int p = 0; p < RPX; p++)
+      emit(f, blk, oy, ox + p, acc[p], sc);
+  }
+  for (; ox < S; ox++) {
+    down_radial12_run(fd, rp, ox, 1, acc);
+    emit(f, blk, oy, ox, acc[0], sc);
   }
 }
 
@@ -712,6 +822,10 @@ static void down_radial_rows(const sg3_filter *f, int blk, int oy,
   const sg3_filter_plan *p = f->p;
   const int T = p->dtaps, D = p->down;
   int Ty = T;
+  if (p->radial_sym12) {
+    down_radial12(f, blk, oy, rp, sc);
+    return;
+  }
   if (p->radial_fold) {
     const size_t w = ((size_t)(p->size - 1) * D + T) * 16;
     Ty = (T + 1) / 2;
@@ -820,20 +934,20 @@ INLINE void upfir_column(const float *const *rows, const float *f, const int T,
     v16 acc[PX];
 #pragma GCC unroll 4
     for (int p = 0; p < PX; p++)
-      acc[p] = ld(rows[0] + (size_t)(q + p) * 16) * f[0];
+      acc[p] = ld(rows[0] + (size_t)(q + p) * 16) * splat(f[0]);
 #pragma GCC unroll 16
     for (int k = 1; k < T; k++)
 #pragma GCC unroll 4
       for (int p = 0; p < PX; p++)
-        acc[p] += ld(rows[k] + (size_t)(q + p) * 16) * f[k];
+        acc[p] += ld(rows[k] + (size_t)(q + p) * 16) * splat(f[k]);
 #pragma GCC unroll 4
     for (int p = 0; p < PX; p++)
       st(dst + (size_t)(q + p - q0) * dstep * 16, acc[p]);
   }
   for (; q < q1; q++) {
-    v16 acc = ld(rows[0] + (size_t)q * 16) * f[0];
+    v16 acc = ld(rows[0] + (size_t)q * 16) * splat(f[0]);
     for (int k = 1; k < T; k++)
-      acc += ld(rows[k] + (size_t)q * 16) * f[k];
+      acc += ld(rows[k] + (size_t)q * 16) * splat(f[k]);
     st(dst + (size_t)(q - q0) * dstep * 16, acc);
   }
 }
@@ -855,12 +969,12 @@ INLINE void upfir_row(const float *vin, const float *f, const int T, int S,
     v16 acc[PX];
 #pragma GCC unroll 4
     for (int p = 0; p < PX; p++)
-      acc[p] = ld(vin + (size_t)(x + p) * 16) * f[0];
+      acc[p] = ld(vin + (size_t)(x + p) * 16) * splat(f[0]);
 #pragma GCC unroll 16
     for (int k = 1; k < T; k++)
 #pragma GCC unroll 4
       for (int p = 0; p < PX; p++)
-        acc[p] += ld(vin + (size_t)(x + p + k) * 16) * f[k];
+        acc[p] += ld(vin + (size_t)(x + p + k) * 16) * splat(f[k]);
 #pragma GCC unroll 4
     for (int p = 0; p < PX; p++) {
       v16 v = acc[p];
@@ -870,9 +984,9 @@ INLINE void upfir_row(const float *vin, const float *f, const int T, int S,
     }
   }
   for (; x < S; x++) {
-    v16 acc = ld(vin + (size_t)x * 16) * f[0];
+    v16 acc = ld(vin + (size_t)x * 16) * splat(f[0]);
     for (int k = 1; k < T; k++)
-      acc += ld(vin + (size_t)(x + k) * 16) * f[k];
+      acc += ld(vin + (size_t)(x + k) * 16) * splat(f[k]);
     v16 v = acc;
     if (noise)
       v += splat(noise[x]);
