@@ -170,7 +170,7 @@ static int measure_row(const bench_row *row, const char *dir, int frames,
   return 0;
 }
 
-static void cpu_name(char *name, size_t n) {
+void bench_cpu_name(char *name, size_t n) {
   snprintf(name, n, "unknown CPU");
   FILE *f = fopen("/proc/cpuinfo", "r");
   char line[512];
@@ -188,7 +188,7 @@ static void cpu_name(char *name, size_t n) {
     fclose(f);
 }
 
-static double loadavg(void) {
+double bench_loadavg(void) {
   double l = -1;
   FILE *f = fopen("/proc/loadavg", "r");
   if (f && fscanf(f, "%lf", &l) != 1)
@@ -272,7 +272,7 @@ int bench_compare(int argc, char **argv) {
     return 1;
   }
 
-  double load0 = loadavg();
+  double load0 = bench_loadavg();
   double sgemm0 = do_sgemm ? bench_sgemm_gflops(2048, 5) : 0;
   bench_result res[NROWS];
   int ok[NROWS] = {0}, done = 0, failed = 0;
@@ -285,12 +285,12 @@ int bench_compare(int argc, char **argv) {
     failed += !ok[r];
   }
   double sgemm1 = do_sgemm ? bench_sgemm_gflops(2048, 5) : 0;
-  double load1 = loadavg();
+  double load1 = bench_loadavg();
   rmdir(tmpl);
   double sgemm = 0.5 * (sgemm0 + sgemm1);
 
   char cpu[256];
-  cpu_name(cpu, sizeof cpu);
+  bench_cpu_name(cpu, sizeof cpu);
   time_t t = time(NULL);
   char date[32];
   strftime(date, sizeof date, "%Y-%m-%d", gmtime(&t));

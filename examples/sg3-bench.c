@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "bytes_arg.h"
@@ -333,6 +334,10 @@ int main(int argc, char **argv) {
          sg3_generator_get_threads(gen),
          winograd ? "3x3 convolutions by Winograd F(4x4, 3x3)"
                   : "convolutions as direct GEMMs");
+  char cpu_model[256];
+  bench_cpu_name(cpu_model, sizeof cpu_model);
+  printf("machine:  %s, %ld CPUs online, load average %.2f\n", cpu_model,
+         sysconf(_SC_NPROCESSORS_ONLN), bench_loadavg());
   struct timespec cpu0 = {0}, cpu1;
   double first_s = 0;
   for (int f = -warmup; f < frames; f++) {
