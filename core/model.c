@@ -15,9 +15,13 @@ void sg3_load_options_init(sg3_load_options *o) {
   o->winograd = 1;
 }
 
-int sg3_model_winograd(const sg3_model *m) {
+static int winograd(const sg3_load_options *o) {
   const char *no = getenv("SG3_NO_WINOGRAD");
-  return m->options.winograd && !(no && *no && strcmp(no, "0"));
+  return o->winograd && !(no && *no && strcmp(no, "0"));
+}
+
+int sg3_model_winograd(const sg3_model *m) {
+  return winograd(&m->options);
 }
 
 const sg3_family *sg3_family_find(const char *name) {
@@ -119,14 +123,37 @@ sg3_status sg3_model_open(const char *path, const sg3_load_options *options,
   *out = NULL;
   /* Only what the reader needs is read (a snapshot's G and D never are),
    * and a file that changes meanwhile is an error, not a crash. */
+  sg3_file f;
+  if (sg3_file_open_lazy(&f, path, error))
+    return sg3_error_end(-1, SG3_ERR_IO);
+  /* A file open already (same version, same options) is not loaded
+   * again: its model is shared. */
+  sg3_load_options o;
+  if (options)
+    o = *options;
+  else
+    sg3_load_options_init(&o);
+  sg3_model_key key = {.winograd = winograd(&o)};
+  sg3_file_identity(&f, &key.id);
+  if ((*out = sg3_model_cache_find(&key))) {
+    sg3_file_close(&f);
+    return sg3_error_end(0, SG3_OK);
+  }
   sg3_tensor_set set;
   sg3_tensor_set_init(&set);
-  if (sg3_model_file_load(path, &set, error)) {
+  int rc = sg3_model_file_read_source(&f.src, path, &set, error);
+  if (rc == 0)
+    rc = sg3_file_check_unchanged(&f, error);
+  sg3_file_close(&f);
+  if (rc) {
     sg3_tensor_set_clear(&set);
     return sg3_error_end(-1, SG3_ERR_CORRUPT);
   }
-  *out = sg3_model_from_tensors(&set, path, options, error);
-  return sg3_error_end(*out ? 0 : -1, SG3_ERR_CORRUPT);
+  sg3_model *m = sg3_model_from_tensors(&set, path, &o, error);
+  if (!m)
+    return sg3_error_end(-1, SG3_ERR_CORRUPT);
+  *out = sg3_model_cache_add(m, &key);
+  return sg3_error_end(0, SG3_OK);
 }
 
 sg3_model *sg3_model_load(const char *path, char **error) {
@@ -156,7 +183,11 @@ sg3_model *sg3_model_ref(sg3_model *m) {
 }
 
 void sg3_model_unref(sg3_model *m) {
-  if (!m || __atomic_sub_fetch(&m->refcount, 1, __ATOMIC_ACQ_REL) != 0)
+  if (!m)
+    return;
+  /* `cached` is set before the model is shared and never cleared. */
+  if (m->cached ? !sg3_model_cache_release(m)
+                : __atomic_sub_fetch(&m->refcount, 1, __ATOMIC_ACQ_REL) != 0)
     return;
   if (m->family)
     m->family->free(m);
