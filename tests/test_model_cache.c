@@ -1,6 +1,7 @@
 /* Loading: a file opened twice (unchanged, same options) gives one shared
  * model, whatever the path it is reached by; a rewritten file or other
- * options give another; concurrent opens and unrefs are safe (ASan). And
+ * options give another; concurrent opens and unrefs are safe (ASan); the
+ * packed weights are let go and read from the file again to save. And
  * the weight packing, block by block, gives the bits of the plain
  * one-channel-at-a-time transform.
  *
@@ -100,6 +101,83 @@ static void test_sharing(const char *demo) {
   g_free(dir);
   sg3_model_unref(a);
   sg3_model_unref(b);
+}
+
+static char *slurp(const char *path, size_t *n) {
+  char *d = NULL;
+  gsize len = 0;
+  if (!g_file_get_contents(path, &d, &len, NULL))
+    return NULL;
+  *n = len;
+  return d;
+}
+
+/* A model opened from a file lets its packed weights go (they are the
+ * bulk of the tensors) and reads them from the file again to save. */
+static void test_released(const char *demo) {
+  char *dir = g_dir_make_tmp("sg3-release-XXXXXX", NULL);
+  char *file = g_build_filename(dir, "m.safetensors", NULL);
+  char *out = g_build_filename(dir, "out.safetensors", NULL);
+  size_t n0 = 0, n1 = 0, n2 = 0;
+  char *orig = slurp(demo, &n0);
+  /* Our writer's output, so that saving again must give the same bytes. */
+  sg3_model *mem = NULL;
+  check(orig &&
+            sg3_model_open_memory(orig, n0, "demo", NULL, &mem, NULL) == SG3_OK,
+        "open from memory");
+  check(mem && mem->released == 0 && !mem->file_path,
+        "a model from memory keeps every tensor");
+  check(sg3_model_save_safetensors(mem, file, NULL) == SG3_OK, "save it");
+  char *saved = slurp(file, &n1);
+
+  sg3_model *m = open_model(file, 1);
+  size_t total = 0, kept = 0;
+  for (size_t i = 0; m && i < m->tensors.n; i++) {
+    total += m->tensors.items[i].numel;
+    kept += m->tensors.items[i].data ? m->tensors.items[i].numel : 0;
+  }
+  check(m && m->released > 0 && kept * 2 < total,
+        "opened from the file: %zu tensors let go, %zu of %zu floats kept",
+        m ? m->released : 0, kept, total);
+  check(m && sg3_model_save_safetensors(m, out, NULL) == SG3_OK,
+        "save the file's model");
+  char *again = slurp(out, &n2);
+  check(saved && again && n1 == n2 && !memcmp(saved, again, n1),
+        "saved again from the file: the same %zu bytes", n1);
+
+  /* The file replaced meanwhile: saving says so. */
+  check(sg3_model_save_safetensors(mem, file, NULL) == SG3_OK,
+        "replace the file");
+  char *err = NULL;
+  sg3_status st = m ? sg3_model_save_safetensors(m, out, &err) : SG3_OK;
+  check(st == SG3_ERR_IO && err && strstr(err, "changed since"),
+        "after the file changed, saving fails: %s", err ? err : "(none)");
+  free(err);
+  /* The model itself still renders: it needs nothing from the file. */
+  sg3_generator *g = NULL;
+  float *img = m ? malloc(sg3_model_frame_size(m, SG3_PIXELS_F32_CHW)) : NULL;
+  sg3_request rq;
+  sg3_request_init(&rq);
+  rq.class_index = 1; /* the demo is conditional */
+  err = NULL;
+  sg3_status s1 = m ? sg3_generator_create(m, NULL, &g, &err) : -1;
+  sg3_status s2 = g ? sg3_render(g, &rq, SG3_PIXELS_F32_CHW, img, &err) : -1;
+  check(s1 == SG3_OK && s2 == SG3_OK, "and renders: %d %d %s", s1, s2,
+        err ? err : "ok");
+  free(err);
+  sg3_generator_free(g);
+  free(img);
+  sg3_model_unref(m);
+  sg3_model_unref(mem);
+  g_free(orig);
+  g_free(saved);
+  g_free(again);
+  g_unlink(file);
+  g_unlink(out);
+  g_rmdir(dir);
+  g_free(file);
+  g_free(out);
+  g_free(dir);
 }
 
 /* Threads opening and dropping the one file at once. */
@@ -215,6 +293,7 @@ int main(int argc, char **argv) {
   }
   unsetenv("SG3_NO_WINOGRAD");
   test_sharing(argv[1]);
+  test_released(argv[1]);
   test_race(argv[1]);
   test_pack_bits();
   return check_summary();

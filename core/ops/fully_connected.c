@@ -35,6 +35,10 @@ const sg3_tensor *sg3_need_tensor(const sg3_tensor_set *set, const char *prefix,
              name, got, want);
     return NULL;
   }
+  if (!t->data && t->numel) { /* sg3_model_release_tensor'd: read twice */
+    sg3_fail(error, SG3_ERR_CORRUPT, "tensor '%s' was let go", name);
+    return NULL;
+  }
   /* Exponent all ones = NaN or infinity; tested a chunk at a time without
    * an early exit, so that it vectorises (every weight is checked at
    * load). */
