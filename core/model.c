@@ -15,9 +15,13 @@ void sg3_load_options_init(sg3_load_options *o) {
   o->winograd = 1;
 }
 
-int sg3_model_winograd(const sg3_model *m) {
+static int winograd(const sg3_load_options *o) {
   const char *no = getenv("SG3_NO_WINOGRAD");
-  return m->options.winograd && !(no && *no && strcmp(no, "0"));
+  return o->winograd && !(no && *no && strcmp(no, "0"));
+}
+
+int sg3_model_winograd(const sg3_model *m) {
+  return winograd(&m->options);
 }
 
 const sg3_family *sg3_family_find(const char *name) {
@@ -31,13 +35,17 @@ const sg3_family *sg3_family_find(const char *name) {
 
 sg3_model *sg3_model_from_tensors(sg3_tensor_set *set, const char *name,
                                   const sg3_load_options *options,
+                                  const char *file, const sg3_file_id *file_id,
                                   char **error) {
   sg3_model *m = calloc(1, sizeof *m);
-  if (!m) {
+  if (!m || (file && !(m->file_path = strdup(file)))) {
+    free(m);
     sg3_tensor_set_clear(set);
     sg3_oom(error, NULL);
     return NULL;
   }
+  if (file)
+    m->file_id = *file_id;
   m->refcount = 1;
   m->tensors = *set;
   sg3_tensor_set_init(set);
@@ -95,7 +103,7 @@ static int open_memory(const void *data, size_t size, const char *name,
     sg3_tensor_set_clear(&set);
     return -1;
   }
-  *out = sg3_model_from_tensors(&set, name, options, error);
+  *out = sg3_model_from_tensors(&set, name, options, NULL, NULL, error);
   return *out ? 0 : -1;
 }
 
@@ -119,14 +127,37 @@ sg3_status sg3_model_open(const char *path, const sg3_load_options *options,
   *out = NULL;
   /* Only what the reader needs is read (a snapshot's G and D never are),
    * and a file that changes meanwhile is an error, not a crash. */
+  sg3_file f;
+  if (sg3_file_open_lazy(&f, path, error))
+    return sg3_error_end(-1, SG3_ERR_IO);
+  /* A file open already (same version, same options) is not loaded
+   * again: its model is shared. */
+  sg3_load_options o;
+  if (options)
+    o = *options;
+  else
+    sg3_load_options_init(&o);
+  sg3_model_key key = {.winograd = winograd(&o)};
+  sg3_file_identity(&f, &key.id);
+  if ((*out = sg3_model_cache_find(&key))) {
+    sg3_file_close(&f);
+    return sg3_error_end(0, SG3_OK);
+  }
   sg3_tensor_set set;
   sg3_tensor_set_init(&set);
-  if (sg3_model_file_load(path, &set, error)) {
+  int rc = sg3_model_file_read_source(&f.src, path, &set, error);
+  if (rc == 0)
+    rc = sg3_file_check_unchanged(&f, error);
+  sg3_file_close(&f);
+  if (rc) {
     sg3_tensor_set_clear(&set);
     return sg3_error_end(-1, SG3_ERR_CORRUPT);
   }
-  *out = sg3_model_from_tensors(&set, path, options, error);
-  return sg3_error_end(*out ? 0 : -1, SG3_ERR_CORRUPT);
+  sg3_model *m = sg3_model_from_tensors(&set, path, &o, path, &key.id, error);
+  if (!m)
+    return sg3_error_end(-1, SG3_ERR_CORRUPT);
+  *out = sg3_model_cache_add(m, &key);
+  return sg3_error_end(0, SG3_OK);
 }
 
 sg3_model *sg3_model_load(const char *path, char **error) {
@@ -142,9 +173,55 @@ sg3_model *sg3_model_load_from_memory(const void *data, size_t size,
              : NULL;
 }
 
+void sg3_model_release_tensor(sg3_model *m, const sg3_tensor *t) {
+  if (!m->file_path || !t || t < m->tensors.items ||
+      t >= m->tensors.items + m->tensors.n)
+    return;
+  sg3_tensor *own = &m->tensors.items[t - m->tensors.items];
+  if (own->data) {
+    free(own->data);
+    own->data = NULL;
+    m->released++;
+  }
+}
+
+static int same_file(const sg3_file_id *a, const sg3_file_id *b) {
+  return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+         a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec;
+}
+
+/* The tensors as read, again: from the file, which must be the version
+ * the model was built from. */
+static int save_from_file(const sg3_model *m, const char *path, char **error) {
+  sg3_file f;
+  sg3_file_id id;
+  if (sg3_file_open_lazy(&f, m->file_path, error))
+    return -1;
+  sg3_file_identity(&f, &id);
+  if (!same_file(&id, &m->file_id)) {
+    sg3_file_close(&f);
+    return sg3_fail(error, SG3_ERR_IO,
+                    "%s: the model file changed since the model was loaded "
+                    "(saving reads its weights from it again): load it again",
+                    m->file_path);
+  }
+  sg3_tensor_set set;
+  sg3_tensor_set_init(&set);
+  int rc = sg3_model_file_read_source(&f.src, m->file_path, &set, error);
+  if (rc == 0)
+    rc = sg3_file_check_unchanged(&f, error);
+  sg3_file_close(&f);
+  if (rc == 0)
+    rc = sg3_safetensors_write(&set, path, error);
+  sg3_tensor_set_clear(&set);
+  return rc;
+}
+
 sg3_status sg3_model_save_safetensors(const sg3_model *m, const char *path,
                                       char **error) {
   sg3_error_begin();
+  if (m->released)
+    return sg3_error_end(save_from_file(m, path, error), SG3_ERR_IO);
   return sg3_error_end(sg3_safetensors_write(&m->tensors, path, error),
                        SG3_ERR_IO);
 }
@@ -156,12 +233,17 @@ sg3_model *sg3_model_ref(sg3_model *m) {
 }
 
 void sg3_model_unref(sg3_model *m) {
-  if (!m || __atomic_sub_fetch(&m->refcount, 1, __ATOMIC_ACQ_REL) != 0)
+  if (!m)
+    return;
+  /* `cached` is set before the model is shared and never cleared. */
+  if (m->cached ? !sg3_model_cache_release(m)
+                : __atomic_sub_fetch(&m->refcount, 1, __ATOMIC_ACQ_REL) != 0)
     return;
   if (m->family)
     m->family->free(m);
   sg3_mapping_free(&m->mapping);
   sg3_tensor_set_clear(&m->tensors); /* frees init_kwargs too */
+  free(m->file_path);
   free(m);
 }
 

@@ -30,7 +30,8 @@ static int create_random(const char *family, const char *init_kwargs,
     sg3_tensor_set_clear(&set);
     return sg3_oom(error, NULL);
   }
-  *out = sg3_model_from_tensors(&set, "random model", options, error);
+  *out =
+      sg3_model_from_tensors(&set, "random model", options, NULL, NULL, error);
   return *out ? 0 : -1;
 }
 

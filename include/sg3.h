@@ -98,7 +98,12 @@ SG3_API void sg3_load_options_init(sg3_load_options *options);
  * pickle (.pkl; G_ema is used): NVIDIA's StyleGAN3 or StyleGAN-XL's
  * Generator and SuperresGenerator, training snapshots included. The format is
  * detected from the content, not the name. options may be NULL (the defaults).
- * On success *model holds a new reference. */
+ * On success *model holds a new reference. A file that is open already (the
+ * same file, by whatever path, unchanged: device, inode, size and
+ * modification time; with the same winograd setting) is not loaded again:
+ * *model is another reference to that model, shared read-only (its weights
+ * are held once however many generators use it; max_memory is not
+ * consulted, nothing is allocated). */
 SG3_API sg3_status sg3_model_open(const char *path,
                                   const sg3_load_options *options,
                                   sg3_model **model, char **error);

@@ -172,7 +172,7 @@ static void expect_refused(const sg3_tensor_set *base, const char *what,
   set.schedule = schedule;
   char *err = NULL;
   sg3_error_begin();
-  sg3_model *m = sg3_model_from_tensors(&set, "forged", NULL, &err);
+  sg3_model *m = sg3_model_from_tensors(&set, "forged", NULL, NULL, NULL, &err);
   sg3_status st = sg3_error_end(m ? 0 : -1, SG3_ERR_CORRUPT);
   check(!m && st == code && err && strstr(err, says), "%s: %s: %s", what,
         sg3_status_name(st), err ? err : "(loaded)");

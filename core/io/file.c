@@ -219,6 +219,16 @@ int sg3_file_check_unchanged(const sg3_file *f, char **error) {
   return 0;
 }
 
+void sg3_file_identity(const sg3_file *f, sg3_file_id *id) {
+  const file_priv *fp = f->priv;
+  memset(id, 0, sizeof *id);
+  id->dev = (uint64_t)fp->st_dev;
+  id->ino = (uint64_t)fp->st_ino;
+  id->size = (uint64_t)fp->st_size;
+  id->mtime_sec = (int64_t)fp->st_mtim.tv_sec;
+  id->mtime_nsec = (int64_t)fp->st_mtim.tv_nsec;
+}
+
 void sg3_file_close(sg3_file *f) {
   file_priv *fp = f->priv;
   if (fp) {

@@ -69,4 +69,14 @@ int sg3_file_open_lazy(sg3_file *f, const char *path, char **error);
 int sg3_file_check_unchanged(const sg3_file *f, char **error);
 void sg3_file_close(sg3_file *f);
 
+/* Which file it is and which version of it, as fstat said at open: two
+ * opens with equal identities read the same bytes (unless the file was
+ * rewritten in place within the file system's timestamp granularity,
+ * keeping its size). */
+typedef struct {
+  uint64_t dev, ino, size;
+  int64_t mtime_sec, mtime_nsec;
+} sg3_file_id;
+void sg3_file_identity(const sg3_file *f, sg3_file_id *id);
+
 #endif

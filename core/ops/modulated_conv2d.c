@@ -7,22 +7,107 @@
 #include "error.h"
 #include "ops/gemm.h"
 
-/* G g G^T for Winograd's F(4x4, 3x3) (kernels.h), in double. */
-static void wino_weight(const float *g, float *u) {
+/* G g G^T for Winograd's F(4x4, 3x3) (kernels.h), in double, for the 16
+ * output channels of a block at once (lanes innermost, so that it
+ * vectorises; the same operations in the same order as one channel at a
+ * time, so the same bits: fp-contract is off). g[t][l], u[xi][l]. */
+static void wino_weight_block(float g[9][SG3_CBLOCK], float u[36][SG3_CBLOCK]) {
   static const double G[6][3] = {{1.0 / 4, 0, 0},
                                  {-1.0 / 6, -1.0 / 6, -1.0 / 6},
                                  {-1.0 / 6, 1.0 / 6, -1.0 / 6},
                                  {1.0 / 24, 1.0 / 12, 1.0 / 6},
                                  {1.0 / 24, -1.0 / 12, 1.0 / 6},
                                  {0, 0, 1}};
-  double t[6][3];
+  double t[6][3][SG3_CBLOCK];
   for (int a = 0; a < 6; a++)
     for (int j = 0; j < 3; j++)
-      t[a][j] = G[a][0] * g[j] + G[a][1] * g[3 + j] + G[a][2] * g[6 + j];
+      for (int l = 0; l < SG3_CBLOCK; l++)
+        t[a][j][l] =
+            G[a][0] * g[j][l] + G[a][1] * g[3 + j][l] + G[a][2] * g[6 + j][l];
   for (int a = 0; a < 6; a++)
     for (int b = 0; b < 6; b++)
-      u[a * 6 + b] =
-          (float)(t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2]);
+      for (int l = 0; l < SG3_CBLOCK; l++)
+        u[a * 6 + b][l] = (float)(t[a][0][l] * G[b][0] + t[a][1][l] * G[b][1] +
+                                  t[a][2][l] * G[b][2]);
+}
+
+/* Input channels per pass of the Winograd transform: their 36 planes are
+ * built in a small buffer, then copied out as 36 runs. */
+#define WINO_CHUNK 32
+
+/* One block of 16 output channels [o0, o0 + nl): the pre-normalised
+ * weights (wd: nl x in x k x k, scratch), weight_sq, bias and the packed
+ * panel. Output channels are independent lanes, each computed with the
+ * operations (and order) of one channel at a time. */
+static void prepare_block(sg3_conv *c, const float *weight, const float *bias,
+                          int o0, int nl, float *wd,
+                          float (*buf)[WINO_CHUNK][SG3_CBLOCK]) {
+  const int in = c->in_channels, k = c->kernel;
+  const size_t per_out = (size_t)in * k * k;
+  const size_t kdim = (size_t)(c->winograd ? 36 : k * k) * c->cin_pad;
+  float scale[SG3_CBLOCK];
+  for (int l = 0; l < nl; l++)
+    scale[l] = 1.0f;
+  if (c->prenormalize) {
+    /* The lanes' sums side by side: independent dependency chains. */
+    double sum[SG3_CBLOCK] = {0};
+    for (size_t i = 0; i < per_out; i++)
+      for (int l = 0; l < nl; l++) {
+        double v = weight[(size_t)(o0 + l) * per_out + i];
+        sum[l] += v * v;
+      }
+    for (int l = 0; l < nl; l++)
+      scale[l] = 1.0f / sqrtf((float)(sum[l] / per_out));
+  }
+  for (int l = 0; l < nl; l++) {
+    const int o = o0 + l;
+    const float *wo = weight + o * per_out;
+    float *w = wd + (size_t)l * per_out;
+    for (size_t i = 0; i < per_out; i++)
+      w[i] = wo[i] * scale[l];
+    for (int i = 0; c->demodulate && i < in; i++) {
+      float s = 0;
+      for (int t = 0; t < k * k; t++)
+        s += w[i * k * k + t] * w[i * k * k + t];
+      c->weight_sq[(size_t)o * in + i] = s;
+    }
+    c->bias_pad[o] = bias ? bias[o] : 0.0f;
+  }
+  if (c->winograd) {
+    float *panel = c->wpack + (size_t)o0 * c->cin_pad;
+    const size_t xstride = (size_t)c->cout_pad * c->cin_pad;
+    float g[9][SG3_CBLOCK], u[36][SG3_CBLOCK];
+    memset(g, 0, sizeof g);
+    for (int i0 = 0; i0 < in; i0 += WINO_CHUNK) {
+      const int ni = in - i0 < WINO_CHUNK ? in - i0 : WINO_CHUNK;
+      for (int i = 0; i < ni; i++) {
+        for (int l = 0; l < nl; l++)
+          for (int t = 0; t < 9; t++)
+            g[t][l] = wd[(size_t)l * per_out + (size_t)(i0 + i) * 9 + t];
+        wino_weight_block(g, u);
+        for (int xi = 0; xi < 36; xi++)
+          memcpy(buf[xi][i], u[xi], sizeof u[xi]);
+      }
+      /* Lanes past nl are the zero padding calloc gave. */
+      for (int xi = 0; xi < 36; xi++) {
+        float *dst = panel + xi * xstride + (size_t)i0 * SG3_CBLOCK;
+        if (nl == SG3_CBLOCK)
+          memcpy(dst, buf[xi], (size_t)ni * sizeof buf[xi][0]);
+        else
+          for (int i = 0; i < ni; i++)
+            memcpy(dst + (size_t)i * SG3_CBLOCK, buf[xi][i],
+                   (size_t)nl * sizeof(float));
+      }
+    }
+  } else {
+    float *panel = c->wpack + (size_t)(o0 / SG3_CBLOCK) * kdim * SG3_CBLOCK;
+    for (int i = 0; i < in; i++)
+      for (int t = 0; t < k * k; t++) {
+        float *dst = panel + ((size_t)t * c->cin_pad + i) * SG3_CBLOCK;
+        for (int l = 0; l < nl; l++)
+          dst[l] = wd[(size_t)l * per_out + (size_t)i * k * k + t];
+      }
+  }
 }
 
 int sg3_conv_prepare(sg3_conv *c, const float *weight, const float *bias,
@@ -42,7 +127,9 @@ int sg3_conv_prepare(sg3_conv *c, const float *weight, const float *bias,
   c->winograd = winograd && k == 3;
   const size_t per_out = (size_t)in * k * k;
   const size_t kdim = (size_t)(c->winograd ? 36 : k * k) * c->cin_pad;
-  float *wd = malloc(per_out * sizeof(float));
+  /* Scratch: a block's weights, then the transform's buffer. */
+  const size_t nwd = SG3_CBLOCK * per_out;
+  float *wd = malloc((nwd + 36 * WINO_CHUNK * SG3_CBLOCK) * sizeof(float));
   c->wpack = calloc(kdim * c->cout_pad, sizeof(float));
   c->bias_pad = calloc((size_t)c->cout_pad, sizeof(float));
   if (demodulate)
@@ -52,42 +139,10 @@ int sg3_conv_prepare(sg3_conv *c, const float *weight, const float *bias,
     sg3_conv_free(c);
     return sg3_oom(error, "the packed weights");
   }
-  for (int o = 0; o < out; o++) {
-    const float *wo = weight + o * per_out;
-    float scale = 1.0f;
-    if (prenormalize) {
-      double sum = 0;
-      for (size_t i = 0; i < per_out; i++)
-        sum += (double)wo[i] * wo[i];
-      scale = 1.0f / sqrtf((float)(sum / per_out));
-    }
-    for (size_t i = 0; i < per_out; i++)
-      wd[i] = wo[i] * scale;
-    for (int i = 0; demodulate && i < in; i++) {
-      float s = 0;
-      for (int t = 0; t < k * k; t++)
-        s += wd[i * k * k + t] * wd[i * k * k + t];
-      c->weight_sq[(size_t)o * in + i] = s;
-    }
-    if (c->winograd) {
-      for (int i = 0; i < in; i++) {
-        float u[36];
-        wino_weight(wd + (size_t)i * 9, u);
-        for (int xi = 0; xi < 36; xi++)
-          c->wpack[(((size_t)xi * c->cout_pad + o / SG3_CBLOCK * SG3_CBLOCK) *
-                        c->cin_pad +
-                    (size_t)i * SG3_CBLOCK) +
-                   o % SG3_CBLOCK] = u[xi];
-      }
-    } else {
-      float *panel = c->wpack + (size_t)(o / SG3_CBLOCK) * kdim * SG3_CBLOCK;
-      for (int i = 0; i < in; i++)
-        for (int t = 0; t < k * k; t++)
-          panel[((size_t)t * c->cin_pad + i) * SG3_CBLOCK + o % SG3_CBLOCK] =
-              wd[i * k * k + t];
-    }
-    c->bias_pad[o] = bias ? bias[o] : 0.0f;
-  }
+  for (int o0 = 0; o0 < out; o0 += SG3_CBLOCK)
+    prepare_block(c, weight, bias, o0,
+                  out - o0 < SG3_CBLOCK ? out - o0 : SG3_CBLOCK, wd,
+                  (float(*)[WINO_CHUNK][SG3_CBLOCK])(wd + nwd));
   free(wd);
   return 0;
 }

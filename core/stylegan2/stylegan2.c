@@ -80,6 +80,7 @@ static int build_layer(sg3_model *m, const sg2_config *c, sg2_layer *l,
                               sg3_model_winograd(m) && res >= 16, error)) {
     return -1;
   }
+  sg3_model_release_tensor(m, w); /* packed */
   if (c->use_noise) {
     const sg3_tensor *nc =
         sg3_need_tensor(set, prefix, "noise_const", 2, nshape, error);

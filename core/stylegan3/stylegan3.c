@@ -44,9 +44,10 @@ static int build_layer(sg3_model *m, sg3_stylegan3 *net, int idx,
   const sg3_layer_config *L = &c->layers[idx];
   const sg3_tensor_set *set = &m->tensors;
   sg3_synthesis_layer *l = &net->layers[idx];
-  char prefix[64], affine[80];
+  char prefix[64], affine[80], affine_w[96];
   snprintf(prefix, sizeof prefix, "synthesis.%s", L->name);
   snprintf(affine, sizeof affine, "%s.affine", prefix);
+  snprintf(affine_w, sizeof affine_w, "%s.weight", affine); /* copied */
   l->cfg = L;
   if (sg3_fc_build(&l->affine, set, affine, c->w_dim, L->in_channels, 1.0,
                    error))
@@ -74,6 +75,8 @@ static int build_layer(sg3_model *m, sg3_stylegan3 *net, int idx,
                        style_gain, 1.0f / sqrtf(mag->data[0]),
                        sg3_model_winograd(m), error))
     return -1;
+  sg3_model_release_tensor(m, w);
+  sg3_model_release_tensor(m, sg3_tensor_set_find(set, affine_w));
 
   /* Filters: the stored buffers (random models store designed ones). */
   const float *fu = NULL, *fd = NULL;
