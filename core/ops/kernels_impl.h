@@ -282,6 +282,125 @@ INLINE void tile_plain(const sg3_gemm *g, const float *packed, int p0,
   }
 }
 
+#ifndef SG3_AVX512
+/* Below AVX-512 GCC keeps a v16 accumulator array on the stack and moves
+ * it through general registers between multiply-adds, so the micro-kernel
+ * is written on register-wide vectors: SG3_MR x SG3_NP x NV accumulators,
+ * NV weight loads and one broadcast fit the 16 registers. */
+#if defined(__AVX__)
+#define VN 8
+#else
+#define VN 4
+#endif
+#define NV (16 / VN)
+typedef float vn __attribute__((vector_size(VN * 4), aligned(4)));
+typedef int vni __attribute__((vector_size(VN * 4), aligned(4)));
+
+INLINE vn ldn(const float *p) {
+  return *(const vn *)p;
+}
+INLINE void stn(float *p, vn v) {
+  *(vn *)p = v;
+}
+INLINE vn vmaxn(vn a, vn b) {
+#if defined(__AVX__)
+  return (vn)_mm256_max_ps((__m256)a, (__m256)b);
+#elif defined(__x86_64__) && defined(__GNUC__)
+  return (vn)_mm_max_ps((__m128)a, (__m128)b);
+#else
+  vni m = a > b;
+  return (vn)(((vni)a & m) | ((vni)b & ~m));
+#endif
+}
+INLINE vn vminn(vn a, vn b) {
+#if defined(__AVX__)
+  return (vn)_mm256_min_ps((__m256)a, (__m256)b);
+#elif defined(__x86_64__) && defined(__GNUC__)
+  return (vn)_mm_min_ps((__m128)a, (__m128)b);
+#else
+  vni m = a < b;
+  return (vn)(((vni)a & m) | ((vni)b & ~m));
+#endif
+}
+
+/* epi_apply on lanes h * VN.. of pixel `pix`'s 16 channels. */
+INLINE vn epi_apply_n(vn v, const sg3_epilogue *e, size_t pix, size_t off,
+                      vn bias) {
+  if (e->noise)
+    v += e->noise[pix];
+  v += bias;
+  if (e->act)
+    v = vmaxn(v, v * e->slope) * e->gain;
+  if (e->clamp >= 0)
+    v = vminn(vmaxn(v, -e->clamp - (vn){0}), e->clamp - (vn){0});
+  if (e->residual)
+    v += ldn(e->residual + off);
+  return v;
+}
+
+/* tile and tile_plain (a: the micro-tile's activations of segments
+ * s0..s1). */
+INLINE void tile_n(const sg3_gemm *g, const float *a0, int p0, int panel,
+                   const int np, int s0, int s1, int mode, const int use_epi) {
+  vn acc[SG3_MR][SG3_NP * NV];
+#pragma GCC unroll 16
+  for (int r = 0; r < SG3_MR; r++)
+#pragma GCC unroll 8
+    for (int j = 0; j < SG3_NP * NV; j++)
+      acc[r][j] = (vn){0};
+  const size_t K = (size_t)g->ntaps * g->kblocks * 16;
+  const float *bp = g->b + (size_t)panel * K * 16;
+  for (int s = s0; s < s1; s++) {
+    const float *a = a0 + (size_t)(s - s0) * SG3_MR * 16;
+    const float *b = bp + (size_t)s * 256;
+#pragma GCC unroll 2
+    for (int t = 0; t < 16; t++) {
+      vn bv[SG3_NP * NV];
+#pragma GCC unroll 4
+      for (int j = 0; j < np; j++)
+#pragma GCC unroll 4
+        for (int h = 0; h < NV; h++)
+          bv[j * NV + h] = ldn(b + (size_t)j * K * 16 + t * 16 + h * VN);
+#pragma GCC unroll 16
+      for (int r = 0; r < SG3_MR; r++) {
+        const float av = a[r * 16 + t];
+#pragma GCC unroll 8
+        for (int j = 0; j < np * NV; j++)
+          acc[r][j] += bv[j] * av;
+      }
+    }
+  }
+  const sg3_epilogue *e = g->epi;
+#pragma GCC unroll 4
+  for (int j = 0; j < np; j++) {
+    const size_t coff = (size_t)(panel + j) * g->cplane + (size_t)p0 * 16;
+    float *c = g->c + coff;
+#pragma GCC unroll 4
+    for (int h = 0; h < NV; h++) {
+      const size_t ch = (size_t)(panel + j) * 16 + h * VN;
+      const vn sc = g->scale ? ldn(g->scale + ch) : 1 - (vn){0};
+      const vn bi = g->bias ? ldn(g->bias + ch) : (vn){0};
+#pragma GCC unroll 16
+      for (int r = 0; r < SG3_MR; r++) {
+        const size_t o = (size_t)r * 16 + h * VN;
+        vn v = acc[r][j * NV + h];
+        if (!(mode & TILE_STORE))
+          v += ldn(c + o);
+        if (mode & TILE_FINISH) {
+          if (g->scale)
+            v *= sc;
+          if (use_epi)
+            v = epi_apply_n(v, e, (size_t)p0 + r, coff + o, bi);
+          else if (g->bias)
+            v += bi;
+        }
+        stn(c + o, v);
+      }
+    }
+  }
+}
+#endif
+
 INLINE void gemm_block_plain(const sg3_gemm *g, const float *packed, int p0,
                              int p1, int panel, const int np) {
   const int nseg = g->ntaps * g->kblocks, group = KC / 16;
@@ -289,8 +408,13 @@ INLINE void gemm_block_plain(const sg3_gemm *g, const float *packed, int p0,
     int s1 = s + group < nseg ? s + group : nseg;
     int mode = (s == 0 ? TILE_STORE : 0) | (s1 == nseg ? TILE_FINISH : 0);
     for (int p = p0; p < p1; p += SG3_MR)
+#ifdef SG3_AVX512
       tile_plain(g, packed + (size_t)(p - p0) * nseg * 16, p, panel, np, s, s1,
                  mode);
+#else
+      tile_n(g, packed + ((size_t)(p - p0) * nseg + (size_t)s * SG3_MR) * 16, p,
+             panel, np, s, s1, mode, 0);
+#endif
   }
 }
 
@@ -301,8 +425,13 @@ INLINE void gemm_block(const sg3_gemm *g, const float *packed, int p0, int p1,
     int s1 = s + group < nseg ? s + group : nseg;
     int mode = (s == 0 ? TILE_STORE : 0) | (s1 == nseg ? TILE_FINISH : 0);
     for (int p = p0; p < p1; p += SG3_MR)
+#ifdef SG3_AVX512
       tile(g, packed + ((size_t)(p - p0) * nseg + (size_t)s * SG3_MR) * 16, p,
            panel, np, s, s1, mode, use_epi);
+#else
+      tile_n(g, packed + ((size_t)(p - p0) * nseg + (size_t)s * SG3_MR) * 16, p,
+             panel, np, s, s1, mode, use_epi);
+#endif
   }
 }
 
@@ -401,6 +530,73 @@ INLINE void wino_out6(const v16 *m, v16 *y) {
  * block cb at (j * cin / 16 + cb) * SG3_MR * 16 (gemm_run's packed
  * layout); M[xi] is cout / 16 planes of vs floats, tile r at r * 16. */
 
+#ifndef SG3_AVX512
+/* wino_input, wino_in6, wino_out6 and wino_output_impl on register-wide
+ * vectors, lanes h * VN.. of each 16-channel block at a time (v16 arrays
+ * go through the stack and general registers below AVX-512). */
+INLINE void wino_in6_n(const vn *d, vn *r) {
+  r[0] = (d[0] * 4 - d[2] * 5) + d[4];
+  vn a = d[3] + d[4], b = d[1] + d[2];
+  r[1] = a - b * 4;
+  vn c = d[4] - d[3], e = d[1] - d[2];
+  r[2] = c + e * 4;
+  vn f = d[4] - d[2], h = d[3] - d[1];
+  r[3] = f + h * 2;
+  r[4] = f - h * 2;
+  r[5] = (d[1] * 4 - d[3] * 5) + d[5];
+}
+
+INLINE void wino_out6_n(const vn *m, vn *y) {
+  vn a = m[1] + m[2], b = m[1] - m[2], c = m[3] + m[4], d = m[3] - m[4];
+  y[0] = (m[0] + a) + c;
+  y[1] = b + d * 2;
+  y[2] = a + c * 4;
+  y[3] = (b + d * 8) + m[5];
+}
+
+static void wino_input(const sg3_wino *w, int t0, int t1, int tbase, float *V,
+                       size_t vs) {
+  const int cin = w->cin, tn = w->tn;
+  const size_t wp = (size_t)w->wp;
+  for (int t = t0; t < t1; t++) {
+    const int ty = t / tn, tx = t % tn;
+    const float *base = w->xin + ((size_t)ty * 4 * wp + (size_t)tx * 4) * 16;
+    const int tl = t - tbase;
+    float *vt =
+        V + ((size_t)(tl / SG3_MR) * (cin / 16) * SG3_MR + tl % SG3_MR) * 16;
+    for (int cb = 0; cb < cin / 16; cb++)
+      for (int h = 0; h < NV; h++) {
+        const float *src = base + cb * w->xplane + h * VN;
+        float *v = vt + (size_t)cb * SG3_MR * 16 + h * VN;
+        const vn sv =
+            w->in_scale ? ldn(w->in_scale + cb * 16 + h * VN) : 1 - (vn){0};
+        vn cols[6][6]; /* [b][a] = (B^T d)[a][b] */
+#pragma GCC unroll 6
+        for (int b = 0; b < 6; b++) {
+          vn d[6];
+#pragma GCC unroll 6
+          for (int a = 0; a < 6; a++)
+            d[a] = ldn(src + ((size_t)a * wp + b) * 16);
+          wino_in6_n(d, cols[b]);
+        }
+#pragma GCC unroll 6
+        for (int a = 0; a < 6; a++) {
+          vn d[6], r[6];
+#pragma GCC unroll 6
+          for (int b = 0; b < 6; b++)
+            d[b] = cols[b][a];
+          wino_in6_n(d, r);
+#pragma GCC unroll 6
+          for (int b = 0; b < 6; b++)
+            stn(v + (size_t)(a * 6 + b) * vs * (cin / 16),
+                w->in_scale ? r[b] * sv : r[b]);
+        }
+      }
+  }
+}
+#endif
+
+#ifdef SG3_AVX512
 /* Input transform of tiles t0..t1. */
 static void wino_input(const sg3_wino *w, int t0, int t1, int tbase, float *V,
                        size_t vs) {
@@ -441,6 +637,8 @@ static void wino_input(const sg3_wino *w, int t0, int t1, int tbase, float *V,
   }
 }
 
+#endif
+
 /* Product xi over `rows` tiles (a multiple of SG3_MR) for output panels
  * p0..p1; rows past the tiles are stale but finite. */
 static void wino_gemm(const sg3_wino *w, int xi, int rows, int p0, int p1,
@@ -461,6 +659,78 @@ static void wino_gemm(const sg3_wino *w, int xi, int rows, int p0, int p1,
 
 /* Output transform of tiles t0..t1, then the demodulation scale, the bias
  * and the epilogue. */
+#ifndef SG3_AVX512
+INLINE void wino_output_impl(const sg3_wino *w, int t0, int t1, int tbase,
+                             const float *M, size_t vs, const int use_epi,
+                             const int use_rgb) {
+  const int cout = w->cout, tn = w->tn, n = w->n;
+  const size_t wp = (size_t)w->wp;
+  const sg3_torgb *rgb = w->rgb;
+  /* ToRGB: per pixel of the tile, its channels' lane-wise sums */
+  vn racc[16][4][NV];
+  for (int t = t0; t < t1; t++) {
+    const int ty = t / tn, tx = t % tn;
+    const int ni = n - ty * 4 < 4 ? n - ty * 4 : 4;
+    const int nj = n - tx * 4 < 4 ? n - tx * 4 : 4;
+    float *out = w->out + ((size_t)ty * 4 * wp + (size_t)tx * 4) * 16;
+    if (use_rgb)
+      memset(racc, 0, sizeof racc);
+    for (int ob = 0; ob < cout / 16; ob++)
+      for (int h = 0; h < NV; h++) {
+        vn wv[4];
+        if (use_rgb)
+          for (int c = 0; c < rgb->channels; c++)
+            wv[c] = ldn(rgb->w + (size_t)c * cout + (size_t)ob * 16 + h * VN);
+        const float *mt =
+            M + (size_t)ob * vs + (size_t)(t - tbase) * 16 + h * VN;
+        float *dst = out + ob * w->oplane + h * VN;
+        vn rows[6][4]; /* [a][j] = (m A)[a][j] */
+#pragma GCC unroll 6
+        for (int a = 0; a < 6; a++) {
+          vn m[6];
+#pragma GCC unroll 6
+          for (int b = 0; b < 6; b++)
+            m[b] = ldn(mt + (size_t)(a * 6 + b) * vs * (cout / 16));
+          wino_out6_n(m, rows[a]);
+        }
+        const vn sc = ldn(w->scale + ob * 16 + h * VN),
+                 bi = ldn(w->bias + ob * 16 + h * VN);
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) {
+          vn m[6], y[4];
+#pragma GCC unroll 6
+          for (int a = 0; a < 6; a++)
+            m[a] = rows[a][j];
+          wino_out6_n(m, y);
+          if (j >= nj)
+            continue;
+#pragma GCC unroll 4
+          for (int i = 0; i < 4; i++) {
+            if (use_epi && i < ni) {
+              const size_t pix = ((size_t)ty * 4 + i) * wp + (size_t)tx * 4 + j;
+              const vn v = epi_apply_n(y[i] * sc, w->epi, pix,
+                                       ob * w->oplane + pix * 16 + h * VN, bi);
+              stn(dst + ((size_t)i * wp + j) * 16, v);
+              if (use_rgb)
+                for (int c = 0; c < rgb->channels; c++)
+                  racc[i * 4 + j][c][h] += v * wv[c];
+            } else if (i < ni) {
+              stn(dst + ((size_t)i * wp + j) * 16, y[i] * sc + bi);
+            }
+          }
+        }
+      }
+    if (use_rgb)
+      for (int i = 0; i < ni; i++)
+        for (int j = 0; j < nj; j++) {
+          v16 acc[4];
+          memcpy(acc, racc[i * 4 + j], sizeof acc);
+          rgb_finish(rgb, acc,
+                     ((size_t)ty * 4 + i) * rgb->size + (size_t)tx * 4 + j);
+        }
+  }
+}
+#else
 INLINE void wino_output_impl(const sg3_wino *w, int t0, int t1, int tbase,
                              const float *M, size_t vs, const int use_epi,
                              const int use_rgb) {
@@ -527,6 +797,8 @@ INLINE void wino_output_impl(const sg3_wino *w, int t0, int t1, int tbase,
                      ((size_t)ty * 4 + i) * rgb->size + (size_t)tx * 4 + j);
   }
 }
+
+#endif
 
 static void wino_output(const sg3_wino *w, int t0, int t1, int tbase,
                         const float *M, size_t vs) {
