@@ -453,10 +453,20 @@ INLINE void gemm_run_impl(const sg3_gemm *g, int task, float *packed, int copy,
                            (size_t)(s % kb) * g->aplane + (size_t)p * 16;
         float *d = dst + (size_t)s * SG3_MR * 16;
         if (g->in_scale) {
+#ifdef SG3_AVX512
           const v16 sv = ld(g->in_scale + (s % kb) * 16);
 #pragma GCC unroll 16
           for (int r = 0; r < SG3_MR; r++)
             st(d + r * 16, ld(src + r * 16) * sv);
+#else
+#pragma GCC unroll 4
+          for (int h = 0; h < NV; h++) {
+            const vn sv = ldn(g->in_scale + (s % kb) * 16 + h * VN);
+#pragma GCC unroll 16
+            for (int r = 0; r < SG3_MR; r++)
+              stn(d + r * 16 + h * VN, ldn(src + r * 16 + h * VN) * sv);
+          }
+#endif
         } else {
           memcpy(d, src, SG3_MR * 16 * sizeof(float));
         }
@@ -1224,12 +1234,86 @@ INLINE void upfir_column(const float *const *rows, const float *f, const int T,
   }
 }
 
+#ifndef SG3_AVX512
+/* upfir_column and upfir_row on register-wide vectors, lanes h * VN.. of
+ * the 16 channels at a time. */
+INLINE void upfir_column_n(const float *const *rows, const float *f,
+                           const int T, int q0, int q1, float *dst, int dstep) {
+  for (int h = 0; h < NV; h++) {
+    int q = q0;
+    for (; q + PX <= q1; q += PX) {
+      vn acc[PX];
+#pragma GCC unroll 4
+      for (int p = 0; p < PX; p++)
+        acc[p] = ldn(rows[0] + (size_t)(q + p) * 16 + h * VN) * f[0];
+#pragma GCC unroll 16
+      for (int k = 1; k < T; k++)
+#pragma GCC unroll 4
+        for (int p = 0; p < PX; p++)
+          acc[p] += ldn(rows[k] + (size_t)(q + p) * 16 + h * VN) * f[k];
+#pragma GCC unroll 4
+      for (int p = 0; p < PX; p++)
+        stn(dst + (size_t)(q + p - q0) * dstep * 16 + h * VN, acc[p]);
+    }
+    for (; q < q1; q++) {
+      vn acc = ldn(rows[0] + (size_t)q * 16 + h * VN) * f[0];
+      for (int k = 1; k < T; k++)
+        acc += ldn(rows[k] + (size_t)q * 16 + h * VN) * f[k];
+      stn(dst + (size_t)(q - q0) * dstep * 16 + h * VN, acc);
+    }
+  }
+}
+
+INLINE void upfir_row_n(const float *vin, const float *f, const int T, int S,
+                        const float *bias, const sg3_epilogue *e,
+                        const float *noise, float *out) {
+  for (int h = 0; h < NV; h++) {
+    const vn bi = ldn(bias + h * VN);
+    int x = 0;
+    for (; x + PX <= S; x += PX) {
+      vn acc[PX];
+#pragma GCC unroll 4
+      for (int p = 0; p < PX; p++)
+        acc[p] = ldn(vin + (size_t)(x + p) * 16 + h * VN) * f[0];
+#pragma GCC unroll 16
+      for (int k = 1; k < T; k++)
+#pragma GCC unroll 4
+        for (int p = 0; p < PX; p++)
+          acc[p] += ldn(vin + (size_t)(x + p + k) * 16 + h * VN) * f[k];
+#pragma GCC unroll 4
+      for (int p = 0; p < PX; p++) {
+        vn v = acc[p];
+        if (noise)
+          v += noise[x + p];
+        stn(out + (size_t)(x + p) * 16 + h * VN, epi_apply_n(v, e, 0, 0, bi));
+      }
+    }
+    for (; x < S; x++) {
+      vn acc = ldn(vin + (size_t)x * 16 + h * VN) * f[0];
+      for (int k = 1; k < T; k++)
+        acc += ldn(vin + (size_t)(x + k) * 16 + h * VN) * f[k];
+      vn v = acc;
+      if (noise)
+        v += noise[x];
+      stn(out + (size_t)x * 16 + h * VN, epi_apply_n(v, e, 0, 0, bi));
+    }
+  }
+}
+#endif
+
 static void upfir_vertical(const float *const *rows, const float *f, int T,
                            int q0, int q1, float *dst, int dstep) {
+#ifdef SG3_AVX512
   if (T == 4)
     upfir_column(rows, f, 4, q0, q1, dst, dstep);
   else
     upfir_column(rows, f, T, q0, q1, dst, dstep);
+#else
+  if (T == 4)
+    upfir_column_n(rows, f, 4, q0, q1, dst, dstep);
+  else
+    upfir_column_n(rows, f, T, q0, q1, dst, dstep);
+#endif
 }
 
 /* out[x] = epilogue(sum_k f[k] vin[x + k] + bias) for x < S. */
@@ -1278,6 +1362,10 @@ static void FN(upfir_task)(const sg3_upfir *u, int task, int thread) {
   epi_params ep = epi_load(&u->epi);
   ep.noise = NULL;
   ep.residual = NULL;
+  sg3_epilogue e = u->epi;
+  e.noise = NULL;
+  e.residual = NULL;
+  (void)e;
   for (int y = y0; y < y1; y++) {
     const float *re[SG3_UPFIR_MAX_TAPS], *ro[SG3_UPFIR_MAX_TAPS];
     float fk[SG3_UPFIR_MAX_TAPS];
@@ -1310,10 +1398,19 @@ static void FN(upfir_task)(const sg3_upfir *u, int task, int thread) {
     float *out = u->out + blk * u->out_plane + (size_t)y * u->out_rs;
     const float *noise =
         u->epi.noise ? u->epi.noise + (size_t)y * u->noise_rs : NULL;
+#ifdef SG3_AVX512
     if (T == 4)
       upfir_row(vin, u->f, 4, S, bi, &ep, noise, out);
     else
       upfir_row(vin, u->f, T, S, bi, &ep, noise, out);
+#else
+    (void)bi;
+    (void)ep;
+    if (T == 4)
+      upfir_row_n(vin, u->f, 4, S, u->bias + blk * 16, &e, noise, out);
+    else
+      upfir_row_n(vin, u->f, T, S, u->bias + blk * 16, &e, noise, out);
+#endif
   }
 }
 
