@@ -915,9 +915,9 @@ INLINE void fir(const float *x, const int step, const float *f, const int T,
   }
 }
 
-static void fir_dispatch(const float *x, int step, const float *f, int T,
-                         float *y, int ystep, int n, int act,
-                         const act_params *app) {
+__attribute__((unused)) static void
+fir_dispatch(const float *x, int step, const float *f, int T, float *y,
+             int ystep, int n, int act, const act_params *app) {
   /* Local copies: stores to y could otherwise alias the parameters. */
   const act_params ap = *app;
   if (act) {
@@ -1079,8 +1079,10 @@ INLINE void down_radial12_run(const float *fd, const float *const *rp, int ox0,
   }
 }
 
-static void down_radial12(const sg3_filter *f, int blk, int oy,
-                          const float *const *rp, v16 sc) {
+__attribute__((unused)) static void down_radial12(const sg3_filter *f, int blk,
+                                                  int oy,
+                                                  const float *const *rp,
+                                                  v16 sc) {
   const float *fd = f->p->fd;
   const int S = f->p->size;
   int ox = 0;
@@ -1099,8 +1101,10 @@ static void down_radial12(const sg3_filter *f, int blk, int oy,
 
 /* A radial filter is symmetric top to bottom: rows ty and T-1-ty share
  * their taps, so adding those rows first halves the products. */
-static void down_radial_rows(const sg3_filter *f, int blk, int oy,
-                             const float **rp, float *fold, v16 sc) {
+__attribute__((unused)) static void down_radial_rows(const sg3_filter *f,
+                                                     int blk, int oy,
+                                                     const float **rp,
+                                                     float *fold, v16 sc) {
   const sg3_filter_plan *p = f->p;
   const int T = p->dtaps, D = p->down;
   int Ty = T;
@@ -1125,6 +1129,282 @@ static void down_radial_rows(const sg3_filter *f, int blk, int oy,
     down_radial(f, blk, oy, rp, Ty, T, D, sc);
 }
 
+#ifndef SG3_AVX512
+/* The filter's loops on register-wide vectors, lanes h * VN.. of the 16
+ * channels at a time (v16 accumulator arrays go through the stack and
+ * general registers below AVX-512). Every output sums its taps in the same
+ * order as the v16 code, so the bits are the same; PXN outputs at once. */
+#define PXN 8
+typedef struct {
+  float gain, slope, lo, hi;
+  int clamp;
+} act_n;
+
+INLINE vn activate_n(vn a, const act_n ap) {
+  a = vmaxn(a, a * ap.slope) * ap.gain;
+  if (ap.clamp)
+    a = vminn(vmaxn(a, ap.lo - (vn){0}), ap.hi - (vn){0});
+  return a;
+}
+
+INLINE void fir_n(const float *x, const int step, const float *f, const int T,
+                  float *y, const int ystep, int n, const int act,
+                  const act_n ap) {
+  for (int h = 0; h < NV; h++) {
+    const float *xh = x + h * VN;
+    float *yh = y + h * VN;
+    int j = 0;
+    for (; j + PXN <= n; j += PXN) {
+      vn acc[PXN];
+#pragma GCC unroll 8
+      for (int p = 0; p < PXN; p++)
+        acc[p] = ldn(xh + (size_t)(j + p) * step * 16) * f[0];
+#pragma GCC unroll 16
+      for (int t = 1; t < T; t++)
+#pragma GCC unroll 8
+        for (int p = 0; p < PXN; p++)
+          acc[p] += ldn(xh + ((size_t)(j + p) * step + t) * 16) * f[t];
+#pragma GCC unroll 8
+      for (int p = 0; p < PXN; p++)
+        stn(yh + (size_t)(j + p) * ystep * 16,
+            act ? activate_n(acc[p], ap) : acc[p]);
+    }
+    for (; j < n; j++) {
+      vn acc = ldn(xh + (size_t)j * step * 16) * f[0];
+      for (int t = 1; t < T; t++)
+        acc += ldn(xh + ((size_t)j * step + t) * 16) * f[t];
+      stn(yh + (size_t)j * ystep * 16, act ? activate_n(acc, ap) : acc);
+    }
+  }
+}
+
+static void fir_dispatch_n(const float *x, int step, const float *f, int T,
+                           float *y, int ystep, int n, int act,
+                           const act_n *app) {
+  const act_n ap = *app;
+  if (act) {
+    if (T == 6 && step == 1 && ap.clamp)
+      fir_n(x, 1, f, 6, y, ystep, n, 1, ap);
+    else
+      fir_n(x, step, f, T, y, ystep, n, 1, ap);
+  } else {
+    if (T == 12 && step == 2)
+      fir_n(x, 2, f, 12, y, ystep, n, 0, ap);
+    else
+      fir_n(x, step, f, T, y, ystep, n, 0, ap);
+  }
+}
+
+INLINE void vfir_n(const float *x, size_t rs, size_t ps, const float *f,
+                   const int T, float *y, int n) {
+  for (int h = 0; h < NV; h++) {
+    const float *xh = x + h * VN;
+    float *yh = y + h * VN;
+    int i = 0;
+    for (; i + PXN <= n; i += PXN) {
+      vn acc[PXN];
+#pragma GCC unroll 8
+      for (int p = 0; p < PXN; p++)
+        acc[p] = ldn(xh + (size_t)(i + p) * ps) * f[0];
+#pragma GCC unroll 16
+      for (int t = 1; t < T; t++)
+#pragma GCC unroll 8
+        for (int p = 0; p < PXN; p++)
+          acc[p] += ldn(xh + t * rs + (size_t)(i + p) * ps) * f[t];
+#pragma GCC unroll 8
+      for (int p = 0; p < PXN; p++)
+        stn(yh + (size_t)(i + p) * 16, acc[p]);
+    }
+    for (; i < n; i++) {
+      vn acc = ldn(xh + (size_t)i * ps) * f[0];
+      for (int t = 1; t < T; t++)
+        acc += ldn(xh + t * rs + (size_t)i * ps) * f[t];
+      stn(yh + (size_t)i * 16, acc);
+    }
+  }
+}
+
+INLINE vn scale_n(const sg3_filter *f, int blk, int h) {
+  return f->scale ? ldn(f->scale + blk * 16 + h * VN) : 1 - (vn){0};
+}
+
+INLINE void emit_n(const sg3_filter *f, int blk, int h, int oy, int ox, vn acc,
+                   vn sc) {
+  const int S = f->p->size;
+  if (f->planar) {
+    float lanes[VN];
+    stn(lanes, acc);
+    for (int c = 0; c < VN && blk * 16 + h * VN + c < f->planar; c++)
+      f->y[((size_t)(blk * 16 + h * VN + c) * S + oy) * S + ox] =
+          lanes[c] * f->planar_scale;
+  } else {
+    if (f->scale)
+      acc *= sc;
+    stn(f->y + blk * f->y_plane + oy * f->y_rs + (size_t)ox * 16 + h * VN, acc);
+  }
+}
+
+INLINE void down_rows_n(const sg3_filter *f, int blk, int oy,
+                        const float *const *rp, const int T) {
+  const float *fd = f->p->fd;
+  const int S = f->p->size;
+  for (int h = 0; h < NV; h++) {
+    const vn sc = scale_n(f, blk, h);
+    int ox = 0;
+    for (; ox + PXN <= S; ox += PXN) {
+      vn acc[PXN];
+#pragma GCC unroll 8
+      for (int p = 0; p < PXN; p++)
+        acc[p] = ldn(rp[0] + (size_t)(ox + p) * 16 + h * VN) * fd[0];
+#pragma GCC unroll 16
+      for (int t = 1; t < T; t++)
+#pragma GCC unroll 8
+        for (int p = 0; p < PXN; p++)
+          acc[p] += ldn(rp[t] + (size_t)(ox + p) * 16 + h * VN) * fd[t];
+#pragma GCC unroll 8
+      for (int p = 0; p < PXN; p++)
+        emit_n(f, blk, h, oy, ox + p, acc[p], sc);
+    }
+    for (; ox < S; ox++) {
+      vn acc = ldn(rp[0] + (size_t)ox * 16 + h * VN) * fd[0];
+      for (int t = 1; t < T; t++)
+        acc += ldn(rp[t] + (size_t)ox * 16 + h * VN) * fd[t];
+      emit_n(f, blk, h, oy, ox, acc, sc);
+    }
+  }
+}
+
+INLINE void down_radial_n(const sg3_filter *f, int blk, int oy,
+                          const float *const *rp, int Ty, const int Tx,
+                          const int D) {
+  const float *fd = f->p->fd;
+  const int S = f->p->size;
+  for (int h = 0; h < NV; h++) {
+    const vn sc = scale_n(f, blk, h);
+    int ox = 0;
+    for (; ox + PXN <= S; ox += PXN) {
+      vn acc[PXN];
+#pragma GCC unroll 8
+      for (int p = 0; p < PXN; p++)
+        acc[p] = (vn){0};
+      for (int ty = 0; ty < Ty; ty++) {
+        const float *r = rp[ty] + (size_t)ox * D * 16 + h * VN;
+        const float *fr = fd + (size_t)ty * Tx;
+#pragma GCC unroll 16
+        for (int tx = 0; tx < Tx; tx++)
+#pragma GCC unroll 8
+          for (int p = 0; p < PXN; p++)
+            acc[p] += ldn(r + ((size_t)p * D + tx) * 16) * fr[tx];
+      }
+#pragma GCC unroll 8
+      for (int p = 0; p < PXN; p++)
+        emit_n(f, blk, h, oy, ox + p, acc[p], sc);
+    }
+    for (; ox < S; ox++) {
+      vn acc = {0};
+      for (int ty = 0; ty < Ty; ty++)
+        for (int tx = 0; tx < Tx; tx++)
+          acc += ldn(rp[ty] + ((size_t)ox * D + tx) * 16 + h * VN) *
+                 fd[ty * Tx + tx];
+      emit_n(f, blk, h, oy, ox, acc, sc);
+    }
+  }
+}
+
+#if defined(__AVX__)
+#define RPXN 8
+#else
+#define RPXN 4
+#endif
+INLINE void down_radial12_run_n(const float *fd, const float *const *rp,
+                                int ox0, int h, const int P, vn *acc) {
+#pragma GCC unroll 16
+  for (int p = 0; p < P; p++)
+    acc[p] = (vn){0};
+  for (int a = 0; a < 6; a++) {
+    const float *ra = rp[a] + (size_t)ox0 * 32 + h * VN,
+                *rb = rp[11 - a] + (size_t)ox0 * 32 + h * VN;
+    __asm__("" : "+r"(ra), "+r"(rb));
+    vn w[6];
+#pragma GCC unroll 6
+    for (int t = 0; t < 6; t++)
+      w[t] = fd[a * 12 + t] - (vn){0};
+#pragma GCC unroll 64
+    for (int c = 0; c < 2 * P + 10; c++) {
+      const vn v = ldn(ra + (size_t)c * 16) + ldn(rb + (size_t)c * 16);
+#pragma GCC unroll 16
+      for (int p = 0; p < P; p++) {
+        const int t = c - 2 * p;
+        if (t >= 0 && t < 12)
+          acc[p] += v * w[t < 6 ? t : 11 - t];
+      }
+    }
+  }
+}
+
+static void down_radial12_n(const sg3_filter *f, int blk, int oy,
+                            const float *const *rp) {
+  const float *fd = f->p->fd;
+  const int S = f->p->size;
+  vn acc[RPXN];
+  for (int h = 0; h < NV; h++) {
+    const vn sc = scale_n(f, blk, h);
+    int ox = 0;
+    for (; ox + RPXN <= S; ox += RPXN) {
+      down_radial12_run_n(fd, rp, ox, h, RPXN, acc);
+#pragma GCC unroll 16
+      for (int p = 0; p < RPXN; p++)
+        emit_n(f, blk, h, oy, ox + p, acc[p], sc);
+    }
+    for (; ox < S; ox++) {
+      down_radial12_run_n(fd, rp, ox, h, 1, acc);
+      emit_n(f, blk, h, oy, ox, acc[0], sc);
+    }
+  }
+}
+
+static void down_radial_rows_n(const sg3_filter *f, int blk, int oy,
+                               const float **rp, float *fold) {
+  const sg3_filter_plan *p = f->p;
+  const int T = p->dtaps, D = p->down;
+  int Ty = T;
+  if (p->radial_sym12) {
+    down_radial12_n(f, blk, oy, rp);
+    return;
+  }
+  if (p->radial_fold) {
+    const size_t w = ((size_t)(p->size - 1) * D + T) * 16;
+    Ty = (T + 1) / 2;
+    for (int ty = 0; ty < T / 2; ty++) {
+      float *dst = fold + ty * w;
+      const float *a = rp[ty], *b = rp[T - 1 - ty];
+      for (size_t i = 0; i < w; i += VN)
+        stn(dst + i, ldn(a + i) + ldn(b + i));
+      rp[ty] = dst;
+    }
+  }
+  if (T == 12 && D == 2)
+    down_radial_n(f, blk, oy, rp, Ty, 12, 2);
+  else
+    down_radial_n(f, blk, oy, rp, Ty, T, D);
+}
+#endif
+
+#ifdef SG3_AVX512
+#define FT_VFIR vfir
+#define FT_FIR(x, st, fl, T, y, ys, n, act, ap)                                \
+  fir_dispatch(x, st, fl, T, y, ys, n, act, ap)
+#define FT_RADIAL(f, blk, oy, rp, fold, sc)                                    \
+  down_radial_rows(f, blk, oy, rp, fold, sc)
+#define FT_ROWS(f, blk, oy, rp, T, sc) down_rows(f, blk, oy, rp, T, sc)
+#else
+#define FT_VFIR vfir_n
+#define FT_FIR(x, st, fl, T, y, ys, n, act, ap)                                \
+  fir_dispatch_n(x, st, fl, T, y, ys, n, act, &apn)
+#define FT_RADIAL(f, blk, oy, rp, fold, sc)                                    \
+  down_radial_rows_n(f, blk, oy, rp, fold)
+#define FT_ROWS(f, blk, oy, rp, T, sc) down_rows_n(f, blk, oy, rp, T)
+#endif
 static void FN(filter_task)(const sg3_filter *f, int task, int thread) {
   const sg3_filter_plan *p = f->p;
   const int blk = task % f->nblocks, strip = task / f->nblocks;
@@ -1148,6 +1428,11 @@ static void FN(filter_task)(const sg3_filter *f, int task, int thread) {
                          splat(p->clamp), p->clamp >= 0};
   const v16 zero = {0};
   const v16 sc = f->scale ? ld(f->scale + blk * 16) : splat(1);
+#ifndef SG3_AVX512
+  const act_n apn = {p->gain, p->slope, -p->clamp, p->clamp, p->clamp >= 0};
+  (void)ap;
+  (void)sc;
+#endif
   for (int i = 0; i < p->margin_l; i++)
     st(vrow + i * 16, zero);
   for (int i = 0; i < p->margin_r; i++)
@@ -1170,21 +1455,21 @@ static void FN(filter_task)(const sg3_filter *f, int task, int thread) {
       } else {
         const float *xr = x + (size_t)(i0 + t0) * x_rs;
         if (t1 - t0 == 6)
-          vfir(xr, x_rs, x_ps, fr + t0, 6, vin, n);
+          FT_VFIR(xr, x_rs, x_ps, fr + t0, 6, vin, n);
         else
-          vfir(xr, x_rs, x_ps, fr + t0, t1 - t0, vin, n);
+          FT_VFIR(xr, x_rs, x_ps, fr + t0, t1 - t0, vin, n);
       }
     }
     /* Horizontal upsampling, gain, leaky ReLU, clamp. */
     float *urow = p->radial ? ring + (size_t)(u % dt) * wu * 16 : urow_sep;
     for (int r = 0; r < ux->up && r < wu; r++)
-      fir_dispatch(vin + (ptrdiff_t)ux->base[r] * 16, 1,
-                   ux->f + (size_t)r * ux->taps, ux->taps, urow + r * 16,
-                   ux->up, (wu - r + ux->up - 1) / ux->up, 1, &ap);
+      FT_FIR(vin + (ptrdiff_t)ux->base[r] * 16, 1, ux->f + (size_t)r * ux->taps,
+             ux->taps, urow + r * 16, ux->up, (wu - r + ux->up - 1) / ux->up, 1,
+             &ap);
     /* Horizontal down filter at the kept columns. */
     if (!p->radial)
-      fir_dispatch(urow, D, p->fd, dt, ring + (size_t)(u % dt) * S * 16, 1, S,
-                   0, &ap);
+      FT_FIR(urow, D, p->fd, dt, ring + (size_t)(u % dt) * S * 16, 1, S, 0,
+             &ap);
     /* An output row once its last tap row is in the ring. */
     const int first = u - dt + 1, oy = first / D;
     if (first < 0 || first % D || oy < oy0 || oy >= oy1)
@@ -1192,15 +1477,19 @@ static void FN(filter_task)(const sg3_filter *f, int task, int thread) {
     for (int t = 0; t < dt; t++)
       rp[t] = ring + (size_t)((first + t) % dt) * ring_w * 16;
     if (p->radial) {
-      down_radial_rows(f, blk, oy, rp, fold, sc);
+      FT_RADIAL(f, blk, oy, rp, fold, sc);
     } else {
       if (dt == 12)
-        down_rows(f, blk, oy, rp, 12, sc);
+        FT_ROWS(f, blk, oy, rp, 12, sc);
       else
-        down_rows(f, blk, oy, rp, dt, sc);
+        FT_ROWS(f, blk, oy, rp, dt, sc);
     }
   }
 }
+#undef FT_VFIR
+#undef FT_FIR
+#undef FT_RADIAL
+#undef FT_ROWS
 
 /* ---- The FIR after a stride-2 transposed convolution (sg3_upfir) --------
  * One block of 16 channels and a strip of output rows: each output row is
