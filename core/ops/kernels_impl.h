@@ -282,6 +282,125 @@ INLINE void tile_plain(const sg3_gemm *g, const float *packed, int p0,
   }
 }
 
+#ifndef SG3_AVX512
+/* Below AVX-512 GCC keeps a v16 accumulator array on the stack and moves
+ * it through general registers between multiply-adds, so the micro-kernel
+ * is written on register-wide vectors: SG3_MR x SG3_NP x NV accumulators,
+ * NV weight loads and one broadcast fit the 16 registers. */
+#if defined(__AVX__)
+#define VN 8
+#else
+#define VN 4
+#endif
+#define NV (16 / VN)
+typedef float vn __attribute__((vector_size(VN * 4), aligned(4)));
+typedef int vni __attribute__((vector_size(VN * 4), aligned(4)));
+
+INLINE vn ldn(const float *p) {
+  return *(const vn *)p;
+}
+INLINE void stn(float *p, vn v) {
+  *(vn *)p = v;
+}
+INLINE vn vmaxn(vn a, vn b) {
+#if defined(__AVX__)
+  return (vn)_mm256_max_ps((__m256)a, (__m256)b);
+#elif defined(__x86_64__) && defined(__GNUC__)
+  return (vn)_mm_max_ps((__m128)a, (__m128)b);
+#else
+  vni m = a > b;
+  return (vn)(((vni)a & m) | ((vni)b & ~m));
+#endif
+}
+INLINE vn vminn(vn a, vn b) {
+#if defined(__AVX__)
+  return (vn)_mm256_min_ps((__m256)a, (__m256)b);
+#elif defined(__x86_64__) && defined(__GNUC__)
+  return (vn)_mm_min_ps((__m128)a, (__m128)b);
+#else
+  vni m = a < b;
+  return (vn)(((vni)a & m) | ((vni)b & ~m));
+#endif
+}
+
+/* epi_apply on lanes h * VN.. of pixel `pix`'s 16 channels. */
+INLINE vn epi_apply_n(vn v, const sg3_epilogue *e, size_t pix, size_t off,
+                      vn bias) {
+  if (e->noise)
+    v += e->noise[pix];
+  v += bias;
+  if (e->act)
+    v = vmaxn(v, v * e->slope) * e->gain;
+  if (e->clamp >= 0)
+    v = vminn(vmaxn(v, -e->clamp - (vn){0}), e->clamp - (vn){0});
+  if (e->residual)
+    v += ldn(e->residual + off);
+  return v;
+}
+
+/* tile and tile_plain (a: the micro-tile's activations of segments
+ * s0..s1). */
+INLINE void tile_n(const sg3_gemm *g, const float *a0, int p0, int panel,
+                   const int np, int s0, int s1, int mode, const int use_epi) {
+  vn acc[SG3_MR][SG3_NP * NV];
+#pragma GCC unroll 16
+  for (int r = 0; r < SG3_MR; r++)
+#pragma GCC unroll 8
+    for (int j = 0; j < SG3_NP * NV; j++)
+      acc[r][j] = (vn){0};
+  const size_t K = (size_t)g->ntaps * g->kblocks * 16;
+  const float *bp = g->b + (size_t)panel * K * 16;
+  for (int s = s0; s < s1; s++) {
+    const float *a = a0 + (size_t)(s - s0) * SG3_MR * 16;
+    const float *b = bp + (size_t)s * 256;
+#pragma GCC unroll 2
+    for (int t = 0; t < 16; t++) {
+      vn bv[SG3_NP * NV];
+#pragma GCC unroll 4
+      for (int j = 0; j < np; j++)
+#pragma GCC unroll 4
+        for (int h = 0; h < NV; h++)
+          bv[j * NV + h] = ldn(b + (size_t)j * K * 16 + t * 16 + h * VN);
+#pragma GCC unroll 16
+      for (int r = 0; r < SG3_MR; r++) {
+        const float av = a[r * 16 + t];
+#pragma GCC unroll 8
+        for (int j = 0; j < np * NV; j++)
+          acc[r][j] += bv[j] * av;
+      }
+    }
+  }
+  const sg3_epilogue *e = g->epi;
+#pragma GCC unroll 4
+  for (int j = 0; j < np; j++) {
+    const size_t coff = (size_t)(panel + j) * g->cplane + (size_t)p0 * 16;
+    float *c = g->c + coff;
+#pragma GCC unroll 4
+    for (int h = 0; h < NV; h++) {
+      const size_t ch = (size_t)(panel + j) * 16 + h * VN;
+      const vn sc = g->scale ? ldn(g->scale + ch) : 1 - (vn){0};
+      const vn bi = g->bias ? ldn(g->bias + ch) : (vn){0};
+#pragma GCC unroll 16
+      for (int r = 0; r < SG3_MR; r++) {
+        const size_t o = (size_t)r * 16 + h * VN;
+        vn v = acc[r][j * NV + h];
+        if (!(mode & TILE_STORE))
+          v += ldn(c + o);
+        if (mode & TILE_FINISH) {
+          if (g->scale)
+            v *= sc;
+          if (use_epi)
+            v = epi_apply_n(v, e, (size_t)p0 + r, coff + o, bi);
+          else if (g->bias)
+            v += bi;
+        }
+        stn(c + o, v);
+      }
+    }
+  }
+}
+#endif
+
 INLINE void gemm_block_plain(const sg3_gemm *g, const float *packed, int p0,
                              int p1, int panel, const int np) {
   const int nseg = g->ntaps * g->kblocks, group = KC / 16;
@@ -289,8 +408,13 @@ INLINE void gemm_block_plain(const sg3_gemm *g, const float *packed, int p0,
     int s1 = s + group < nseg ? s + group : nseg;
     int mode = (s == 0 ? TILE_STORE : 0) | (s1 == nseg ? TILE_FINISH : 0);
     for (int p = p0; p < p1; p += SG3_MR)
+#ifdef SG3_AVX512
       tile_plain(g, packed + (size_t)(p - p0) * nseg * 16, p, panel, np, s, s1,
                  mode);
+#else
+      tile_n(g, packed + ((size_t)(p - p0) * nseg + (size_t)s * SG3_MR) * 16, p,
+             panel, np, s, s1, mode, 0);
+#endif
   }
 }
 
@@ -301,8 +425,13 @@ INLINE void gemm_block(const sg3_gemm *g, const float *packed, int p0, int p1,
     int s1 = s + group < nseg ? s + group : nseg;
     int mode = (s == 0 ? TILE_STORE : 0) | (s1 == nseg ? TILE_FINISH : 0);
     for (int p = p0; p < p1; p += SG3_MR)
+#ifdef SG3_AVX512
       tile(g, packed + ((size_t)(p - p0) * nseg + (size_t)s * SG3_MR) * 16, p,
            panel, np, s, s1, mode, use_epi);
+#else
+      tile_n(g, packed + ((size_t)(p - p0) * nseg + (size_t)s * SG3_MR) * 16, p,
+             panel, np, s, s1, mode, use_epi);
+#endif
   }
 }
 
@@ -324,10 +453,20 @@ INLINE void gemm_run_impl(const sg3_gemm *g, int task, float *packed, int copy,
                            (size_t)(s % kb) * g->aplane + (size_t)p * 16;
         float *d = dst + (size_t)s * SG3_MR * 16;
         if (g->in_scale) {
+#ifdef SG3_AVX512
           const v16 sv = ld(g->in_scale + (s % kb) * 16);
 #pragma GCC unroll 16
           for (int r = 0; r < SG3_MR; r++)
             st(d + r * 16, ld(src + r * 16) * sv);
+#else
+#pragma GCC unroll 4
+          for (int h = 0; h < NV; h++) {
+            const vn sv = ldn(g->in_scale + (s % kb) * 16 + h * VN);
+#pragma GCC unroll 16
+            for (int r = 0; r < SG3_MR; r++)
+              stn(d + r * 16 + h * VN, ldn(src + r * 16 + h * VN) * sv);
+          }
+#endif
         } else {
           memcpy(d, src, SG3_MR * 16 * sizeof(float));
         }
@@ -401,6 +540,73 @@ INLINE void wino_out6(const v16 *m, v16 *y) {
  * block cb at (j * cin / 16 + cb) * SG3_MR * 16 (gemm_run's packed
  * layout); M[xi] is cout / 16 planes of vs floats, tile r at r * 16. */
 
+#ifndef SG3_AVX512
+/* wino_input, wino_in6, wino_out6 and wino_output_impl on register-wide
+ * vectors, lanes h * VN.. of each 16-channel block at a time (v16 arrays
+ * go through the stack and general registers below AVX-512). */
+INLINE void wino_in6_n(const vn *d, vn *r) {
+  r[0] = (d[0] * 4 - d[2] * 5) + d[4];
+  vn a = d[3] + d[4], b = d[1] + d[2];
+  r[1] = a - b * 4;
+  vn c = d[4] - d[3], e = d[1] - d[2];
+  r[2] = c + e * 4;
+  vn f = d[4] - d[2], h = d[3] - d[1];
+  r[3] = f + h * 2;
+  r[4] = f - h * 2;
+  r[5] = (d[1] * 4 - d[3] * 5) + d[5];
+}
+
+INLINE void wino_out6_n(const vn *m, vn *y) {
+  vn a = m[1] + m[2], b = m[1] - m[2], c = m[3] + m[4], d = m[3] - m[4];
+  y[0] = (m[0] + a) + c;
+  y[1] = b + d * 2;
+  y[2] = a + c * 4;
+  y[3] = (b + d * 8) + m[5];
+}
+
+static void wino_input(const sg3_wino *w, int t0, int t1, int tbase, float *V,
+                       size_t vs) {
+  const int cin = w->cin, tn = w->tn;
+  const size_t wp = (size_t)w->wp;
+  for (int t = t0; t < t1; t++) {
+    const int ty = t / tn, tx = t % tn;
+    const float *base = w->xin + ((size_t)ty * 4 * wp + (size_t)tx * 4) * 16;
+    const int tl = t - tbase;
+    float *vt =
+        V + ((size_t)(tl / SG3_MR) * (cin / 16) * SG3_MR + tl % SG3_MR) * 16;
+    for (int cb = 0; cb < cin / 16; cb++)
+      for (int h = 0; h < NV; h++) {
+        const float *src = base + cb * w->xplane + h * VN;
+        float *v = vt + (size_t)cb * SG3_MR * 16 + h * VN;
+        const vn sv =
+            w->in_scale ? ldn(w->in_scale + cb * 16 + h * VN) : 1 - (vn){0};
+        vn cols[6][6]; /* [b][a] = (B^T d)[a][b] */
+#pragma GCC unroll 6
+        for (int b = 0; b < 6; b++) {
+          vn d[6];
+#pragma GCC unroll 6
+          for (int a = 0; a < 6; a++)
+            d[a] = ldn(src + ((size_t)a * wp + b) * 16);
+          wino_in6_n(d, cols[b]);
+        }
+#pragma GCC unroll 6
+        for (int a = 0; a < 6; a++) {
+          vn d[6], r[6];
+#pragma GCC unroll 6
+          for (int b = 0; b < 6; b++)
+            d[b] = cols[b][a];
+          wino_in6_n(d, r);
+#pragma GCC unroll 6
+          for (int b = 0; b < 6; b++)
+            stn(v + (size_t)(a * 6 + b) * vs * (cin / 16),
+                w->in_scale ? r[b] * sv : r[b]);
+        }
+      }
+  }
+}
+#endif
+
+#ifdef SG3_AVX512
 /* Input transform of tiles t0..t1. */
 static void wino_input(const sg3_wino *w, int t0, int t1, int tbase, float *V,
                        size_t vs) {
@@ -441,6 +647,8 @@ static void wino_input(const sg3_wino *w, int t0, int t1, int tbase, float *V,
   }
 }
 
+#endif
+
 /* Product xi over `rows` tiles (a multiple of SG3_MR) for output panels
  * p0..p1; rows past the tiles are stale but finite. */
 static void wino_gemm(const sg3_wino *w, int xi, int rows, int p0, int p1,
@@ -461,6 +669,78 @@ static void wino_gemm(const sg3_wino *w, int xi, int rows, int p0, int p1,
 
 /* Output transform of tiles t0..t1, then the demodulation scale, the bias
  * and the epilogue. */
+#ifndef SG3_AVX512
+INLINE void wino_output_impl(const sg3_wino *w, int t0, int t1, int tbase,
+                             const float *M, size_t vs, const int use_epi,
+                             const int use_rgb) {
+  const int cout = w->cout, tn = w->tn, n = w->n;
+  const size_t wp = (size_t)w->wp;
+  const sg3_torgb *rgb = w->rgb;
+  /* ToRGB: per pixel of the tile, its channels' lane-wise sums */
+  vn racc[16][4][NV];
+  for (int t = t0; t < t1; t++) {
+    const int ty = t / tn, tx = t % tn;
+    const int ni = n - ty * 4 < 4 ? n - ty * 4 : 4;
+    const int nj = n - tx * 4 < 4 ? n - tx * 4 : 4;
+    float *out = w->out + ((size_t)ty * 4 * wp + (size_t)tx * 4) * 16;
+    if (use_rgb)
+      memset(racc, 0, sizeof racc);
+    for (int ob = 0; ob < cout / 16; ob++)
+      for (int h = 0; h < NV; h++) {
+        vn wv[4];
+        if (use_rgb)
+          for (int c = 0; c < rgb->channels; c++)
+            wv[c] = ldn(rgb->w + (size_t)c * cout + (size_t)ob * 16 + h * VN);
+        const float *mt =
+            M + (size_t)ob * vs + (size_t)(t - tbase) * 16 + h * VN;
+        float *dst = out + ob * w->oplane + h * VN;
+        vn rows[6][4]; /* [a][j] = (m A)[a][j] */
+#pragma GCC unroll 6
+        for (int a = 0; a < 6; a++) {
+          vn m[6];
+#pragma GCC unroll 6
+          for (int b = 0; b < 6; b++)
+            m[b] = ldn(mt + (size_t)(a * 6 + b) * vs * (cout / 16));
+          wino_out6_n(m, rows[a]);
+        }
+        const vn sc = ldn(w->scale + ob * 16 + h * VN),
+                 bi = ldn(w->bias + ob * 16 + h * VN);
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) {
+          vn m[6], y[4];
+#pragma GCC unroll 6
+          for (int a = 0; a < 6; a++)
+            m[a] = rows[a][j];
+          wino_out6_n(m, y);
+          if (j >= nj)
+            continue;
+#pragma GCC unroll 4
+          for (int i = 0; i < 4; i++) {
+            if (use_epi && i < ni) {
+              const size_t pix = ((size_t)ty * 4 + i) * wp + (size_t)tx * 4 + j;
+              const vn v = epi_apply_n(y[i] * sc, w->epi, pix,
+                                       ob * w->oplane + pix * 16 + h * VN, bi);
+              stn(dst + ((size_t)i * wp + j) * 16, v);
+              if (use_rgb)
+                for (int c = 0; c < rgb->channels; c++)
+                  racc[i * 4 + j][c][h] += v * wv[c];
+            } else if (i < ni) {
+              stn(dst + ((size_t)i * wp + j) * 16, y[i] * sc + bi);
+            }
+          }
+        }
+      }
+    if (use_rgb)
+      for (int i = 0; i < ni; i++)
+        for (int j = 0; j < nj; j++) {
+          v16 acc[4];
+          memcpy(acc, racc[i * 4 + j], sizeof acc);
+          rgb_finish(rgb, acc,
+                     ((size_t)ty * 4 + i) * rgb->size + (size_t)tx * 4 + j);
+        }
+  }
+}
+#else
 INLINE void wino_output_impl(const sg3_wino *w, int t0, int t1, int tbase,
                              const float *M, size_t vs, const int use_epi,
                              const int use_rgb) {
@@ -527,6 +807,8 @@ INLINE void wino_output_impl(const sg3_wino *w, int t0, int t1, int tbase,
                      ((size_t)ty * 4 + i) * rgb->size + (size_t)tx * 4 + j);
   }
 }
+
+#endif
 
 static void wino_output(const sg3_wino *w, int t0, int t1, int tbase,
                         const float *M, size_t vs) {
@@ -633,9 +915,9 @@ INLINE void fir(const float *x, const int step, const float *f, const int T,
   }
 }
 
-static void fir_dispatch(const float *x, int step, const float *f, int T,
-                         float *y, int ystep, int n, int act,
-                         const act_params *app) {
+__attribute__((unused)) static void
+fir_dispatch(const float *x, int step, const float *f, int T, float *y,
+             int ystep, int n, int act, const act_params *app) {
   /* Local copies: stores to y could otherwise alias the parameters. */
   const act_params ap = *app;
   if (act) {
@@ -797,8 +1079,10 @@ INLINE void down_radial12_run(const float *fd, const float *const *rp, int ox0,
   }
 }
 
-static void down_radial12(const sg3_filter *f, int blk, int oy,
-                          const float *const *rp, v16 sc) {
+__attribute__((unused)) static void down_radial12(const sg3_filter *f, int blk,
+                                                  int oy,
+                                                  const float *const *rp,
+                                                  v16 sc) {
   const float *fd = f->p->fd;
   const int S = f->p->size;
   int ox = 0;
@@ -817,8 +1101,10 @@ static void down_radial12(const sg3_filter *f, int blk, int oy,
 
 /* A radial filter is symmetric top to bottom: rows ty and T-1-ty share
  * their taps, so adding those rows first halves the products. */
-static void down_radial_rows(const sg3_filter *f, int blk, int oy,
-                             const float **rp, float *fold, v16 sc) {
+__attribute__((unused)) static void down_radial_rows(const sg3_filter *f,
+                                                     int blk, int oy,
+                                                     const float **rp,
+                                                     float *fold, v16 sc) {
   const sg3_filter_plan *p = f->p;
   const int T = p->dtaps, D = p->down;
   int Ty = T;
@@ -843,6 +1129,282 @@ static void down_radial_rows(const sg3_filter *f, int blk, int oy,
     down_radial(f, blk, oy, rp, Ty, T, D, sc);
 }
 
+#ifndef SG3_AVX512
+/* The filter's loops on register-wide vectors, lanes h * VN.. of the 16
+ * channels at a time (v16 accumulator arrays go through the stack and
+ * general registers below AVX-512). Every output sums its taps in the same
+ * order as the v16 code, so the bits are the same; PXN outputs at once. */
+#define PXN 8
+typedef struct {
+  float gain, slope, lo, hi;
+  int clamp;
+} act_n;
+
+INLINE vn activate_n(vn a, const act_n ap) {
+  a = vmaxn(a, a * ap.slope) * ap.gain;
+  if (ap.clamp)
+    a = vminn(vmaxn(a, ap.lo - (vn){0}), ap.hi - (vn){0});
+  return a;
+}
+
+INLINE void fir_n(const float *x, const int step, const float *f, const int T,
+                  float *y, const int ystep, int n, const int act,
+                  const act_n ap) {
+  for (int h = 0; h < NV; h++) {
+    const float *xh = x + h * VN;
+    float *yh = y + h * VN;
+    int j = 0;
+    for (; j + PXN <= n; j += PXN) {
+      vn acc[PXN];
+#pragma GCC unroll 8
+      for (int p = 0; p < PXN; p++)
+        acc[p] = ldn(xh + (size_t)(j + p) * step * 16) * f[0];
+#pragma GCC unroll 16
+      for (int t = 1; t < T; t++)
+#pragma GCC unroll 8
+        for (int p = 0; p < PXN; p++)
+          acc[p] += ldn(xh + ((size_t)(j + p) * step + t) * 16) * f[t];
+#pragma GCC unroll 8
+      for (int p = 0; p < PXN; p++)
+        stn(yh + (size_t)(j + p) * ystep * 16,
+            act ? activate_n(acc[p], ap) : acc[p]);
+    }
+    for (; j < n; j++) {
+      vn acc = ldn(xh + (size_t)j * step * 16) * f[0];
+      for (int t = 1; t < T; t++)
+        acc += ldn(xh + ((size_t)j * step + t) * 16) * f[t];
+      stn(yh + (size_t)j * ystep * 16, act ? activate_n(acc, ap) : acc);
+    }
+  }
+}
+
+static void fir_dispatch_n(const float *x, int step, const float *f, int T,
+                           float *y, int ystep, int n, int act,
+                           const act_n *app) {
+  const act_n ap = *app;
+  if (act) {
+    if (T == 6 && step == 1 && ap.clamp)
+      fir_n(x, 1, f, 6, y, ystep, n, 1, ap);
+    else
+      fir_n(x, step, f, T, y, ystep, n, 1, ap);
+  } else {
+    if (T == 12 && step == 2)
+      fir_n(x, 2, f, 12, y, ystep, n, 0, ap);
+    else
+      fir_n(x, step, f, T, y, ystep, n, 0, ap);
+  }
+}
+
+INLINE void vfir_n(const float *x, size_t rs, size_t ps, const float *f,
+                   const int T, float *y, int n) {
+  for (int h = 0; h < NV; h++) {
+    const float *xh = x + h * VN;
+    float *yh = y + h * VN;
+    int i = 0;
+    for (; i + PXN <= n; i += PXN) {
+      vn acc[PXN];
+#pragma GCC unroll 8
+      for (int p = 0; p < PXN; p++)
+        acc[p] = ldn(xh + (size_t)(i + p) * ps) * f[0];
+#pragma GCC unroll 16
+      for (int t = 1; t < T; t++)
+#pragma GCC unroll 8
+        for (int p = 0; p < PXN; p++)
+          acc[p] += ldn(xh + t * rs + (size_t)(i + p) * ps) * f[t];
+#pragma GCC unroll 8
+      for (int p = 0; p < PXN; p++)
+        stn(yh + (size_t)(i + p) * 16, acc[p]);
+    }
+    for (; i < n; i++) {
+      vn acc = ldn(xh + (size_t)i * ps) * f[0];
+      for (int t = 1; t < T; t++)
+        acc += ldn(xh + t * rs + (size_t)i * ps) * f[t];
+      stn(yh + (size_t)i * 16, acc);
+    }
+  }
+}
+
+INLINE vn scale_n(const sg3_filter *f, int blk, int h) {
+  return f->scale ? ldn(f->scale + blk * 16 + h * VN) : 1 - (vn){0};
+}
+
+INLINE void emit_n(const sg3_filter *f, int blk, int h, int oy, int ox, vn acc,
+                   vn sc) {
+  const int S = f->p->size;
+  if (f->planar) {
+    float lanes[VN];
+    stn(lanes, acc);
+    for (int c = 0; c < VN && blk * 16 + h * VN + c < f->planar; c++)
+      f->y[((size_t)(blk * 16 + h * VN + c) * S + oy) * S + ox] =
+          lanes[c] * f->planar_scale;
+  } else {
+    if (f->scale)
+      acc *= sc;
+    stn(f->y + blk * f->y_plane + oy * f->y_rs + (size_t)ox * 16 + h * VN, acc);
+  }
+}
+
+INLINE void down_rows_n(const sg3_filter *f, int blk, int oy,
+                        const float *const *rp, const int T) {
+  const float *fd = f->p->fd;
+  const int S = f->p->size;
+  for (int h = 0; h < NV; h++) {
+    const vn sc = scale_n(f, blk, h);
+    int ox = 0;
+    for (; ox + PXN <= S; ox += PXN) {
+      vn acc[PXN];
+#pragma GCC unroll 8
+      for (int p = 0; p < PXN; p++)
+        acc[p] = ldn(rp[0] + (size_t)(ox + p) * 16 + h * VN) * fd[0];
+#pragma GCC unroll 16
+      for (int t = 1; t < T; t++)
+#pragma GCC unroll 8
+        for (int p = 0; p < PXN; p++)
+          acc[p] += ldn(rp[t] + (size_t)(ox + p) * 16 + h * VN) * fd[t];
+#pragma GCC unroll 8
+      for (int p = 0; p < PXN; p++)
+        emit_n(f, blk, h, oy, ox + p, acc[p], sc);
+    }
+    for (; ox < S; ox++) {
+      vn acc = ldn(rp[0] + (size_t)ox * 16 + h * VN) * fd[0];
+      for (int t = 1; t < T; t++)
+        acc += ldn(rp[t] + (size_t)ox * 16 + h * VN) * fd[t];
+      emit_n(f, blk, h, oy, ox, acc, sc);
+    }
+  }
+}
+
+INLINE void down_radial_n(const sg3_filter *f, int blk, int oy,
+                          const float *const *rp, int Ty, const int Tx,
+                          const int D) {
+  const float *fd = f->p->fd;
+  const int S = f->p->size;
+  for (int h = 0; h < NV; h++) {
+    const vn sc = scale_n(f, blk, h);
+    int ox = 0;
+    for (; ox + PXN <= S; ox += PXN) {
+      vn acc[PXN];
+#pragma GCC unroll 8
+      for (int p = 0; p < PXN; p++)
+        acc[p] = (vn){0};
+      for (int ty = 0; ty < Ty; ty++) {
+        const float *r = rp[ty] + (size_t)ox * D * 16 + h * VN;
+        const float *fr = fd + (size_t)ty * Tx;
+#pragma GCC unroll 16
+        for (int tx = 0; tx < Tx; tx++)
+#pragma GCC unroll 8
+          for (int p = 0; p < PXN; p++)
+            acc[p] += ldn(r + ((size_t)p * D + tx) * 16) * fr[tx];
+      }
+#pragma GCC unroll 8
+      for (int p = 0; p < PXN; p++)
+        emit_n(f, blk, h, oy, ox + p, acc[p], sc);
+    }
+    for (; ox < S; ox++) {
+      vn acc = {0};
+      for (int ty = 0; ty < Ty; ty++)
+        for (int tx = 0; tx < Tx; tx++)
+          acc += ldn(rp[ty] + ((size_t)ox * D + tx) * 16 + h * VN) *
+                 fd[ty * Tx + tx];
+      emit_n(f, blk, h, oy, ox, acc, sc);
+    }
+  }
+}
+
+#if defined(__AVX__)
+#define RPXN 8
+#else
+#define RPXN 4
+#endif
+INLINE void down_radial12_run_n(const float *fd, const float *const *rp,
+                                int ox0, int h, const int P, vn *acc) {
+#pragma GCC unroll 16
+  for (int p = 0; p < P; p++)
+    acc[p] = (vn){0};
+  for (int a = 0; a < 6; a++) {
+    const float *ra = rp[a] + (size_t)ox0 * 32 + h * VN,
+                *rb = rp[11 - a] + (size_t)ox0 * 32 + h * VN;
+    __asm__("" : "+r"(ra), "+r"(rb));
+    vn w[6];
+#pragma GCC unroll 6
+    for (int t = 0; t < 6; t++)
+      w[t] = fd[a * 12 + t] - (vn){0};
+#pragma GCC unroll 64
+    for (int c = 0; c < 2 * P + 10; c++) {
+      const vn v = ldn(ra + (size_t)c * 16) + ldn(rb + (size_t)c * 16);
+#pragma GCC unroll 16
+      for (int p = 0; p < P; p++) {
+        const int t = c - 2 * p;
+        if (t >= 0 && t < 12)
+          acc[p] += v * w[t < 6 ? t : 11 - t];
+      }
+    }
+  }
+}
+
+static void down_radial12_n(const sg3_filter *f, int blk, int oy,
+                            const float *const *rp) {
+  const float *fd = f->p->fd;
+  const int S = f->p->size;
+  vn acc[RPXN];
+  for (int h = 0; h < NV; h++) {
+    const vn sc = scale_n(f, blk, h);
+    int ox = 0;
+    for (; ox + RPXN <= S; ox += RPXN) {
+      down_radial12_run_n(fd, rp, ox, h, RPXN, acc);
+#pragma GCC unroll 16
+      for (int p = 0; p < RPXN; p++)
+        emit_n(f, blk, h, oy, ox + p, acc[p], sc);
+    }
+    for (; ox < S; ox++) {
+      down_radial12_run_n(fd, rp, ox, h, 1, acc);
+      emit_n(f, blk, h, oy, ox, acc[0], sc);
+    }
+  }
+}
+
+static void down_radial_rows_n(const sg3_filter *f, int blk, int oy,
+                               const float **rp, float *fold) {
+  const sg3_filter_plan *p = f->p;
+  const int T = p->dtaps, D = p->down;
+  int Ty = T;
+  if (p->radial_sym12) {
+    down_radial12_n(f, blk, oy, rp);
+    return;
+  }
+  if (p->radial_fold) {
+    const size_t w = ((size_t)(p->size - 1) * D + T) * 16;
+    Ty = (T + 1) / 2;
+    for (int ty = 0; ty < T / 2; ty++) {
+      float *dst = fold + ty * w;
+      const float *a = rp[ty], *b = rp[T - 1 - ty];
+      for (size_t i = 0; i < w; i += VN)
+        stn(dst + i, ldn(a + i) + ldn(b + i));
+      rp[ty] = dst;
+    }
+  }
+  if (T == 12 && D == 2)
+    down_radial_n(f, blk, oy, rp, Ty, 12, 2);
+  else
+    down_radial_n(f, blk, oy, rp, Ty, T, D);
+}
+#endif
+
+#ifdef SG3_AVX512
+#define FT_VFIR vfir
+#define FT_FIR(x, st, fl, T, y, ys, n, act, ap)                                \
+  fir_dispatch(x, st, fl, T, y, ys, n, act, ap)
+#define FT_RADIAL(f, blk, oy, rp, fold, sc)                                    \
+  down_radial_rows(f, blk, oy, rp, fold, sc)
+#define FT_ROWS(f, blk, oy, rp, T, sc) down_rows(f, blk, oy, rp, T, sc)
+#else
+#define FT_VFIR vfir_n
+#define FT_FIR(x, st, fl, T, y, ys, n, act, ap)                                \
+  fir_dispatch_n(x, st, fl, T, y, ys, n, act, &apn)
+#define FT_RADIAL(f, blk, oy, rp, fold, sc)                                    \
+  down_radial_rows_n(f, blk, oy, rp, fold)
+#define FT_ROWS(f, blk, oy, rp, T, sc) down_rows_n(f, blk, oy, rp, T)
+#endif
 static void FN(filter_task)(const sg3_filter *f, int task, int thread) {
   const sg3_filter_plan *p = f->p;
   const int blk = task % f->nblocks, strip = task / f->nblocks;
@@ -866,6 +1428,11 @@ static void FN(filter_task)(const sg3_filter *f, int task, int thread) {
                          splat(p->clamp), p->clamp >= 0};
   const v16 zero = {0};
   const v16 sc = f->scale ? ld(f->scale + blk * 16) : splat(1);
+#ifndef SG3_AVX512
+  const act_n apn = {p->gain, p->slope, -p->clamp, p->clamp, p->clamp >= 0};
+  (void)ap;
+  (void)sc;
+#endif
   for (int i = 0; i < p->margin_l; i++)
     st(vrow + i * 16, zero);
   for (int i = 0; i < p->margin_r; i++)
@@ -888,21 +1455,21 @@ static void FN(filter_task)(const sg3_filter *f, int task, int thread) {
       } else {
         const float *xr = x + (size_t)(i0 + t0) * x_rs;
         if (t1 - t0 == 6)
-          vfir(xr, x_rs, x_ps, fr + t0, 6, vin, n);
+          FT_VFIR(xr, x_rs, x_ps, fr + t0, 6, vin, n);
         else
-          vfir(xr, x_rs, x_ps, fr + t0, t1 - t0, vin, n);
+          FT_VFIR(xr, x_rs, x_ps, fr + t0, t1 - t0, vin, n);
       }
     }
     /* Horizontal upsampling, gain, leaky ReLU, clamp. */
     float *urow = p->radial ? ring + (size_t)(u % dt) * wu * 16 : urow_sep;
     for (int r = 0; r < ux->up && r < wu; r++)
-      fir_dispatch(vin + (ptrdiff_t)ux->base[r] * 16, 1,
-                   ux->f + (size_t)r * ux->taps, ux->taps, urow + r * 16,
-                   ux->up, (wu - r + ux->up - 1) / ux->up, 1, &ap);
+      FT_FIR(vin + (ptrdiff_t)ux->base[r] * 16, 1, ux->f + (size_t)r * ux->taps,
+             ux->taps, urow + r * 16, ux->up, (wu - r + ux->up - 1) / ux->up, 1,
+             &ap);
     /* Horizontal down filter at the kept columns. */
     if (!p->radial)
-      fir_dispatch(urow, D, p->fd, dt, ring + (size_t)(u % dt) * S * 16, 1, S,
-                   0, &ap);
+      FT_FIR(urow, D, p->fd, dt, ring + (size_t)(u % dt) * S * 16, 1, S, 0,
+             &ap);
     /* An output row once its last tap row is in the ring. */
     const int first = u - dt + 1, oy = first / D;
     if (first < 0 || first % D || oy < oy0 || oy >= oy1)
@@ -910,15 +1477,19 @@ static void FN(filter_task)(const sg3_filter *f, int task, int thread) {
     for (int t = 0; t < dt; t++)
       rp[t] = ring + (size_t)((first + t) % dt) * ring_w * 16;
     if (p->radial) {
-      down_radial_rows(f, blk, oy, rp, fold, sc);
+      FT_RADIAL(f, blk, oy, rp, fold, sc);
     } else {
       if (dt == 12)
-        down_rows(f, blk, oy, rp, 12, sc);
+        FT_ROWS(f, blk, oy, rp, 12, sc);
       else
-        down_rows(f, blk, oy, rp, dt, sc);
+        FT_ROWS(f, blk, oy, rp, dt, sc);
     }
   }
 }
+#undef FT_VFIR
+#undef FT_FIR
+#undef FT_RADIAL
+#undef FT_ROWS
 
 /* ---- The FIR after a stride-2 transposed convolution (sg3_upfir) --------
  * One block of 16 channels and a strip of output rows: each output row is
@@ -952,12 +1523,86 @@ INLINE void upfir_column(const float *const *rows, const float *f, const int T,
   }
 }
 
+#ifndef SG3_AVX512
+/* upfir_column and upfir_row on register-wide vectors, lanes h * VN.. of
+ * the 16 channels at a time. */
+INLINE void upfir_column_n(const float *const *rows, const float *f,
+                           const int T, int q0, int q1, float *dst, int dstep) {
+  for (int h = 0; h < NV; h++) {
+    int q = q0;
+    for (; q + PX <= q1; q += PX) {
+      vn acc[PX];
+#pragma GCC unroll 4
+      for (int p = 0; p < PX; p++)
+        acc[p] = ldn(rows[0] + (size_t)(q + p) * 16 + h * VN) * f[0];
+#pragma GCC unroll 16
+      for (int k = 1; k < T; k++)
+#pragma GCC unroll 4
+        for (int p = 0; p < PX; p++)
+          acc[p] += ldn(rows[k] + (size_t)(q + p) * 16 + h * VN) * f[k];
+#pragma GCC unroll 4
+      for (int p = 0; p < PX; p++)
+        stn(dst + (size_t)(q + p - q0) * dstep * 16 + h * VN, acc[p]);
+    }
+    for (; q < q1; q++) {
+      vn acc = ldn(rows[0] + (size_t)q * 16 + h * VN) * f[0];
+      for (int k = 1; k < T; k++)
+        acc += ldn(rows[k] + (size_t)q * 16 + h * VN) * f[k];
+      stn(dst + (size_t)(q - q0) * dstep * 16 + h * VN, acc);
+    }
+  }
+}
+
+INLINE void upfir_row_n(const float *vin, const float *f, const int T, int S,
+                        const float *bias, const sg3_epilogue *e,
+                        const float *noise, float *out) {
+  for (int h = 0; h < NV; h++) {
+    const vn bi = ldn(bias + h * VN);
+    int x = 0;
+    for (; x + PX <= S; x += PX) {
+      vn acc[PX];
+#pragma GCC unroll 4
+      for (int p = 0; p < PX; p++)
+        acc[p] = ldn(vin + (size_t)(x + p) * 16 + h * VN) * f[0];
+#pragma GCC unroll 16
+      for (int k = 1; k < T; k++)
+#pragma GCC unroll 4
+        for (int p = 0; p < PX; p++)
+          acc[p] += ldn(vin + (size_t)(x + p + k) * 16 + h * VN) * f[k];
+#pragma GCC unroll 4
+      for (int p = 0; p < PX; p++) {
+        vn v = acc[p];
+        if (noise)
+          v += noise[x + p];
+        stn(out + (size_t)(x + p) * 16 + h * VN, epi_apply_n(v, e, 0, 0, bi));
+      }
+    }
+    for (; x < S; x++) {
+      vn acc = ldn(vin + (size_t)x * 16 + h * VN) * f[0];
+      for (int k = 1; k < T; k++)
+        acc += ldn(vin + (size_t)(x + k) * 16 + h * VN) * f[k];
+      vn v = acc;
+      if (noise)
+        v += noise[x];
+      stn(out + (size_t)x * 16 + h * VN, epi_apply_n(v, e, 0, 0, bi));
+    }
+  }
+}
+#endif
+
 static void upfir_vertical(const float *const *rows, const float *f, int T,
                            int q0, int q1, float *dst, int dstep) {
+#ifdef SG3_AVX512
   if (T == 4)
     upfir_column(rows, f, 4, q0, q1, dst, dstep);
   else
     upfir_column(rows, f, T, q0, q1, dst, dstep);
+#else
+  if (T == 4)
+    upfir_column_n(rows, f, 4, q0, q1, dst, dstep);
+  else
+    upfir_column_n(rows, f, T, q0, q1, dst, dstep);
+#endif
 }
 
 /* out[x] = epilogue(sum_k f[k] vin[x + k] + bias) for x < S. */
@@ -1006,6 +1651,10 @@ static void FN(upfir_task)(const sg3_upfir *u, int task, int thread) {
   epi_params ep = epi_load(&u->epi);
   ep.noise = NULL;
   ep.residual = NULL;
+  sg3_epilogue e = u->epi;
+  e.noise = NULL;
+  e.residual = NULL;
+  (void)e;
   for (int y = y0; y < y1; y++) {
     const float *re[SG3_UPFIR_MAX_TAPS], *ro[SG3_UPFIR_MAX_TAPS];
     float fk[SG3_UPFIR_MAX_TAPS];
@@ -1038,10 +1687,19 @@ static void FN(upfir_task)(const sg3_upfir *u, int task, int thread) {
     float *out = u->out + blk * u->out_plane + (size_t)y * u->out_rs;
     const float *noise =
         u->epi.noise ? u->epi.noise + (size_t)y * u->noise_rs : NULL;
+#ifdef SG3_AVX512
     if (T == 4)
       upfir_row(vin, u->f, 4, S, bi, &ep, noise, out);
     else
       upfir_row(vin, u->f, T, S, bi, &ep, noise, out);
+#else
+    (void)bi;
+    (void)ep;
+    if (T == 4)
+      upfir_row_n(vin, u->f, 4, S, u->bias + blk * 16, &e, noise, out);
+    else
+      upfir_row_n(vin, u->f, T, S, u->bias + blk * 16, &e, noise, out);
+#endif
   }
 }
 
