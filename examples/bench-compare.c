@@ -340,10 +340,11 @@ int bench_compare(int argc, char **argv) {
       printf(" %.0f%% |", sgemm > 0 ? 100 * gflops / sgemm : 0);
     printf(" %.0f MB |\n", b->peak_mb);
   }
-  printf("\nload = opening the safetensors file (page cache warm) and making "
-         "a generator; memory = resident set after loading, and the child "
-         "process's peak over the whole run; per frame = median of %s "
-         "frames after warm-up, a new seed each.\n",
+  printf("\nload = opening the safetensors file (page cache warm), ready to "
+         "render; model memory = the resident set then; first frame = making "
+         "a generator and rendering once; peak RSS = the child process's "
+         "peak over the whole run; per frame = median of %s frames after "
+         "warm-up, a new seed each.\n",
          frames > 0 ? "the given" : "3 to 100");
   if (failed)
     fprintf(stderr, "sg3-bench: %d row(s) failed\n", failed);
