@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "io/pickle_torch.h"
+#include "stylegan_xl/schedule.h"
 
 #define XL_MAX_LAYERS 1024
 #define XL_MAX_ARRAY 16        /* in_size, padding, ... */
@@ -245,37 +246,6 @@ static int name_ok(const pk_obj *o) {
 
 /* ---- the schedule ---- */
 
-static const char *const layer_keys[] = {"is_torgb",
-                                         "is_critically_sampled",
-                                         "use_fp16",
-                                         "in_channels",
-                                         "out_channels",
-                                         "in_size",
-                                         "out_size",
-                                         "in_sampling_rate",
-                                         "out_sampling_rate",
-                                         "tmp_sampling_rate",
-                                         "in_cutoff",
-                                         "out_cutoff",
-                                         "in_half_width",
-                                         "out_half_width",
-                                         "up_factor",
-                                         "up_taps",
-                                         "down_factor",
-                                         "down_taps",
-                                         "down_radial",
-                                         "use_radial_filters",
-                                         "padding",
-                                         "conv_kernel",
-                                         "conv_clamp",
-                                         "filter_size",
-                                         "lrelu_upsampling",
-                                         "magnitude_ema_beta",
-                                         "w_dim"};
-
-static const char *const input_keys[] = {"channels", "size", "sampling_rate",
-                                         "bandwidth", "w_dim"};
-
 static const char *const generator_keys[] = {
     "z_dim", "c_dim", "w_dim", "num_ws", "img_resolution", "img_channels"};
 
@@ -321,7 +291,7 @@ static int put_input(xl_ctx *c, const pk_obj *Y) {
                     "G_ema.synthesis has no input layer (SynthesisInput)");
   g_string_append(c->s, ", \"input\": {\"name\": \"input\"");
   first = 0;
-  if (put_attrs(c, in, input_keys, sizeof input_keys / sizeof *input_keys,
+  if (put_attrs(c, in, sg3_xl_input_attrs, sg3_xl_num_input_attrs,
                 "G_ema.synthesis.input", &first))
     return -1;
   g_string_append_c(c->s, '}');
@@ -348,8 +318,8 @@ static int put_layers(xl_ctx *c, const pk_obj *Y, const pk_obj *names) {
     g_string_append_printf(c->s, "%s{\"name\": \"%.*s\"", i ? ", " : "",
                            (int)name.n, (const char *)name.p);
     int first = 0;
-    if (put_attrs(c, L, layer_keys, sizeof layer_keys / sizeof *layer_keys,
-                  owner, &first))
+    if (put_attrs(c, L, sg3_xl_layer_attrs, sg3_xl_num_layer_attrs, owner,
+                  &first))
       return -1;
     g_string_append_c(c->s, '}');
   }

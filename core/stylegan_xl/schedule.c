@@ -134,16 +134,17 @@ static int get_string(const obj *b, const char *key, const char **out) {
   return 0;
 }
 
-/* Keys not in `known` are errors: a field we would not use may change
- * the computation. */
-static int only_keys(const obj *b, const char *const *known, size_t n) {
+/* Keys not in `known` (nor `also`, when set) are errors: a field we would
+ * not use may change the computation. */
+static int only_keys(const obj *b, const char *const *known, size_t n,
+                     const char *also) {
   GList *members = json_object_get_members(b->o);
   int rc = 0;
   for (GList *l = members; l && !rc; l = l->next) {
     size_t i = 0;
     while (i < n && strcmp(known[i], l->data))
       i++;
-    if (i == n)
+    if (i == n && !(also && !strcmp(also, l->data)))
       rc = sg3_fail(b->error, SG3_ERR_CORRUPT,
                     "the layer schedule's %s has an unknown field '%.64s'",
                     b->what, (const char *)l->data);
@@ -182,6 +183,40 @@ static int name_ok(const char *s) {
 
 /* ---- generator and input ---- */
 
+const char *const sg3_xl_input_attrs[] = {"channels", "size", "sampling_rate",
+                                          "bandwidth", "w_dim"};
+const size_t sg3_xl_num_input_attrs =
+    sizeof sg3_xl_input_attrs / sizeof *sg3_xl_input_attrs;
+const char *const sg3_xl_layer_attrs[] = {"is_torgb",
+                                          "is_critically_sampled",
+                                          "use_fp16",
+                                          "in_channels",
+                                          "out_channels",
+                                          "in_size",
+                                          "out_size",
+                                          "in_sampling_rate",
+                                          "out_sampling_rate",
+                                          "tmp_sampling_rate",
+                                          "in_cutoff",
+                                          "out_cutoff",
+                                          "in_half_width",
+                                          "out_half_width",
+                                          "up_factor",
+                                          "up_taps",
+                                          "down_factor",
+                                          "down_taps",
+                                          "down_radial",
+                                          "use_radial_filters",
+                                          "padding",
+                                          "conv_kernel",
+                                          "conv_clamp",
+                                          "filter_size",
+                                          "lrelu_upsampling",
+                                          "magnitude_ema_beta",
+                                          "w_dim"};
+const size_t sg3_xl_num_layer_attrs =
+    sizeof sg3_xl_layer_attrs / sizeof *sg3_xl_layer_attrs;
+
 static const char *const generator_keys[] = {"z_dim",
                                              "c_dim",
                                              "w_dim",
@@ -198,7 +233,7 @@ static const char *const generator_keys[] = {"z_dim",
 static int parse_generator(const obj *g, sg3_xl_config *xc, JsonArray **names) {
   sg3_config *c = &xc->cfg;
   if (only_keys(g, generator_keys,
-                sizeof generator_keys / sizeof *generator_keys) ||
+                sizeof generator_keys / sizeof *generator_keys, NULL) ||
       get_int(g, "z_dim", 1, 1 << 16, &c->z_dim) ||
       get_int(g, "c_dim", 0, 1 << 20, &c->c_dim) ||
       get_int(g, "w_dim", 1, 1 << 16, &c->w_dim) ||
@@ -223,12 +258,9 @@ static int parse_generator(const obj *g, sg3_xl_config *xc, JsonArray **names) {
   return 0;
 }
 
-static const char *const input_keys[] = {"name",          "channels",  "size",
-                                         "sampling_rate", "bandwidth", "w_dim"};
-
 static int parse_input(const obj *in, sg3_config *c) {
   int w_dim;
-  if (only_keys(in, input_keys, sizeof input_keys / sizeof *input_keys) ||
+  if (only_keys(in, sg3_xl_input_attrs, sg3_xl_num_input_attrs, "name") ||
       get_int(in, "channels", 1, MAX_CHANNELS, &c->input_channels) ||
       get_size(in, "size", &c->input_size) ||
       get_positive(in, "sampling_rate", &c->input_sampling_rate) ||
@@ -245,39 +277,10 @@ static int parse_input(const obj *in, sg3_config *c) {
 
 /* ---- layers ---- */
 
-static const char *const layer_keys[] = {"name",
-                                         "is_torgb",
-                                         "is_critically_sampled",
-                                         "use_fp16",
-                                         "in_channels",
-                                         "out_channels",
-                                         "in_size",
-                                         "out_size",
-                                         "in_sampling_rate",
-                                         "out_sampling_rate",
-                                         "tmp_sampling_rate",
-                                         "in_cutoff",
-                                         "out_cutoff",
-                                         "in_half_width",
-                                         "out_half_width",
-                                         "up_factor",
-                                         "up_taps",
-                                         "down_factor",
-                                         "down_taps",
-                                         "down_radial",
-                                         "use_radial_filters",
-                                         "padding",
-                                         "conv_kernel",
-                                         "conv_clamp",
-                                         "filter_size",
-                                         "lrelu_upsampling",
-                                         "magnitude_ema_beta",
-                                         "w_dim"};
-
 static int parse_layer(const obj *b, const sg3_config *c, sg3_layer_config *L,
                        sg3_xl_layer_extra *x) {
   double v = 0;
-  if (only_keys(b, layer_keys, sizeof layer_keys / sizeof *layer_keys) ||
+  if (only_keys(b, sg3_xl_layer_attrs, sg3_xl_num_layer_attrs, "name") ||
       get_bool(b, "is_torgb", &L->is_torgb) ||
       get_bool(b, "is_critically_sampled", &L->is_critically_sampled) ||
       get_int(b, "in_channels", 1, MAX_CHANNELS, &L->in_channels) ||

@@ -6,6 +6,8 @@
 #ifndef SG3_XL_SCHEDULE_H
 #define SG3_XL_SCHEDULE_H
 
+#include <stddef.h>
+
 #include "stylegan3/config.h"
 
 /* Per-layer attributes beyond sg3_layer_config's: what the layer was built
@@ -23,6 +25,14 @@ typedef struct {
   int embed_dim;
   int superres; /* a SuperresGenerator (init_kwargs has path_stem) */
 } sg3_xl_config;
+
+/* The attributes of the pickled SynthesisInput and SynthesisLayer objects
+ * that the schedule holds: io/pickle_xl.c reads exactly these, the schedule
+ * has them and each one's "name". */
+extern const char *const sg3_xl_input_attrs[];
+extern const size_t sg3_xl_num_input_attrs;
+extern const char *const sg3_xl_layer_attrs[];
+extern const size_t sg3_xl_num_layer_attrs;
 
 /* Parses and checks the schedule (sg3_tensor_set.schedule) against
  * init_kwargs. Errors are SG3_ERR_CORRUPT and say which layer and field. */
