@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fps_arg.h"
 #include "music-decode.h"
 #include "music-features.h"
 #include "music-mp4.h"
@@ -68,27 +69,8 @@ typedef struct {
 } Opts;
 
 static void parse_fps(const char *s, int *num, int *den) {
-  char *end;
-  errno = 0;
-  if (strchr(s, '/')) {
-    long n = strtol(s, &end, 10);
-    if (*end == '/' && end[1]) {
-      long d = strtol(end + 1, &end, 10);
-      if (!*end && !errno && n > 0 && d > 0 && n <= 100000 && d <= 100000 &&
-          (double)n / d <= 240) {
-        *num = (int)n;
-        *den = (int)d;
-        return;
-      }
-    }
-  } else {
-    double v = g_ascii_strtod(s, &end);
-    if (end != s && !*end && !errno && isfinite(v) && v > 0 && v <= 240) {
-      gst_util_double_to_fraction(v, num, den);
-      return;
-    }
-  }
-  die("--fps %s: expected a rate like 30, 29.97 or 30000/1001 (up to 240)", s);
+  if (parse_fps_arg(s, num, den))
+    die(FPS_ARG_ERROR, s);
 }
 
 static gboolean parse_size(const char *s, int *w, int *h) {

@@ -9,6 +9,7 @@
  * clients that would stall the others, sg3-rtsp-auth.c checks users,
  * sg3-rtsp-control.c answers SET_PARAMETER/GET_PARAMETER. */
 #include "sg3-rtsp-server.h"
+#include "fps_arg.h"
 
 #include <errno.h>
 #include <glib-unix.h>
@@ -243,27 +244,8 @@ static char *source_fragment(const Options *o, char **mount_props,
 }
 
 static void parse_fps(const char *s, int *num, int *den) {
-  char *end;
-  errno = 0;
-  if (strchr(s, '/')) {
-    long n = strtol(s, &end, 10), d;
-    if (*end == '/' && end[1]) {
-      d = strtol(end + 1, &end, 10);
-      if (!*end && !errno && n > 0 && d > 0 && n <= 100000 && d <= 100000 &&
-          (double)n / d <= 240) {
-        *num = (int)n;
-        *den = (int)d;
-        return;
-      }
-    }
-  } else {
-    double v = g_ascii_strtod(s, &end);
-    if (end != s && !*end && !errno && isfinite(v) && v > 0 && v <= 240) {
-      gst_util_double_to_fraction(v, num, den);
-      return;
-    }
-  }
-  die("--fps %s: expected a rate like 30, 29.97 or 30000/1001 (up to 240)", s);
+  if (parse_fps_arg(s, num, den))
+    die(FPS_ARG_ERROR, s);
 }
 
 /* Validates the source fragment now (parse errors, a bad model) so that the

@@ -8,6 +8,7 @@
  * tests' exact comparison) and optional RTSP and recording branches. The
  * page's controls are generated from the element's GParamSpecs
  * (studio-props.c); the web server is studio-web.c, OSC studio-osc.c. */
+#include "fps_arg.h"
 #include "studio.h"
 
 #include <errno.h>
@@ -680,27 +681,8 @@ static gboolean on_bus(GstBus *bus, GstMessage *m, gpointer data) {
 }
 
 static void parse_fps(const char *s, int *num, int *den) {
-  char *end;
-  errno = 0;
-  if (strchr(s, '/')) {
-    long n = strtol(s, &end, 10), d;
-    if (*end == '/' && end[1]) {
-      d = strtol(end + 1, &end, 10);
-      if (!*end && !errno && n > 0 && d > 0 && n <= 100000 && d <= 100000 &&
-          (double)n / d <= 240) {
-        *num = (int)n;
-        *den = (int)d;
-        return;
-      }
-    }
-  } else {
-    double v = g_ascii_strtod(s, &end);
-    if (end != s && !*end && !errno && isfinite(v) && v > 0 && v <= 240) {
-      gst_util_double_to_fraction(v, num, den);
-      return;
-    }
-  }
-  die("--fps %s: expected a rate like 30, 29.97 or 30000/1001 (up to 240)", s);
+  if (parse_fps_arg(s, num, den))
+    die(FPS_ARG_ERROR, s);
 }
 
 /* --set PROP=VALUE: checked against the type and range like
