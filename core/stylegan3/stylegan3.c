@@ -144,6 +144,27 @@ static int build_input(sg3_model *m, sg3_stylegan3 *net, char **error) {
   return 0;
 }
 
+void sg3_stylegan3_set_dims(sg3_model *m, const sg3_config *c) {
+  m->z_dim = c->z_dim;
+  m->c_dim = c->c_dim;
+  m->w_dim = c->w_dim;
+  m->num_ws = c->num_ws;
+  m->img_resolution = c->img_resolution;
+  m->img_channels = c->img_channels;
+}
+
+sg3_mapping_config sg3_stylegan3_mapping_config(const sg3_config *c) {
+  sg3_mapping_config mc = {.z_dim = c->z_dim,
+                           .c_dim = c->c_dim,
+                           .w_dim = c->w_dim,
+                           .num_ws = c->num_ws,
+                           .num_layers = c->mapping_layers,
+                           .lr_multiplier = c->mapping_lr_multiplier,
+                           .embed_features = c->w_dim,
+                           .layer_features = c->w_dim};
+  return mc;
+}
+
 static int build(sg3_model *m, const sg3_load_options *options, char **error) {
   (void)options;
   sg3_stylegan3 *net = calloc(1, sizeof *net);
@@ -153,20 +174,8 @@ static int build(sg3_model *m, const sg3_load_options *options, char **error) {
   sg3_config *c = &net->cfg;
   if (sg3_config_parse(m->init_kwargs, c, error))
     return -1;
-  m->z_dim = c->z_dim;
-  m->c_dim = c->c_dim;
-  m->w_dim = c->w_dim;
-  m->num_ws = c->num_ws;
-  m->img_resolution = c->img_resolution;
-  m->img_channels = c->img_channels;
-  sg3_mapping_config mc = {.z_dim = c->z_dim,
-                           .c_dim = c->c_dim,
-                           .w_dim = c->w_dim,
-                           .num_ws = c->num_ws,
-                           .num_layers = c->mapping_layers,
-                           .lr_multiplier = c->mapping_lr_multiplier,
-                           .embed_features = c->w_dim,
-                           .layer_features = c->w_dim};
+  sg3_stylegan3_set_dims(m, c);
+  sg3_mapping_config mc = sg3_stylegan3_mapping_config(c);
   if (sg3_mapping_build(&m->mapping, &mc, &m->tensors, error))
     return -1;
   return sg3_stylegan3_build_synthesis(m, net, error);
@@ -442,14 +451,7 @@ static int random_tensors(const char *init_kwargs, uint64_t seed,
     return -1;
   sg3_randomstate rs;
   sg3_randomstate_seed(&rs, (uint32_t)(seed ^ (seed >> 32)));
-  sg3_mapping_config mc = {.z_dim = c.z_dim,
-                           .c_dim = c.c_dim,
-                           .w_dim = c.w_dim,
-                           .num_ws = c.num_ws,
-                           .num_layers = c.mapping_layers,
-                           .lr_multiplier = c.mapping_lr_multiplier,
-                           .embed_features = c.w_dim,
-                           .layer_features = c.w_dim};
+  sg3_mapping_config mc = sg3_stylegan3_mapping_config(&c);
   int rc = -1;
   if (sg3_mapping_random(&mc, &rs, set, error) ||
       sg3_stylegan3_random_synthesis(&c, &rs, set, error))

@@ -59,6 +59,11 @@ void sg3_synthesis_input_features(const sg3_stylegan3 *net,
                                   const float *anchor, const float *user,
                                   float *tab, float *feat);
 
+/* The model's dims from cfg, and StyleGAN3's MappingNetwork for it (the
+ * class embedding w_dim wide); StyleGAN-XL sets its own class table. */
+void sg3_stylegan3_set_dims(sg3_model *m, const sg3_config *cfg);
+sg3_mapping_config sg3_stylegan3_mapping_config(const sg3_config *cfg);
+
 /* SynthesisInput and the layers of net->cfg (a schedule already built and
  * checked) from m's tensors; sets m->flops to their cost. Shared with the
  * families built on this synthesis network (StyleGAN-XL). */

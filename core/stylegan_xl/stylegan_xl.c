@@ -12,6 +12,17 @@
 #include "error.h"
 #include "io/json_check.h"
 
+/* StyleGAN-XL's MappingNetwork: the class table (rows x dim) projected by
+ * embed_proj instead of StyleGAN3's embedding. */
+static sg3_mapping_config xl_mapping_config(const sg3_config *c, int rows,
+                                            int dim) {
+  sg3_mapping_config mc = sg3_stylegan3_mapping_config(c);
+  mc.kind = SG3_MAPPING_XL;
+  mc.embed_features = dim;
+  mc.embed_rows = rows;
+  return mc;
+}
+
 static int build(sg3_model *m, const sg3_load_options *options, char **error) {
   (void)options;
   sg3_stylegan_xl *xl = calloc(1, sizeof *xl);
@@ -27,22 +38,8 @@ static int build(sg3_model *m, const sg3_load_options *options, char **error) {
   xl->embed_dim = xc.embed_dim;
   xl->superres = xc.superres;
   const sg3_config *c = &xl->net.cfg;
-  m->z_dim = c->z_dim;
-  m->c_dim = c->c_dim;
-  m->w_dim = c->w_dim;
-  m->num_ws = c->num_ws;
-  m->img_resolution = c->img_resolution;
-  m->img_channels = c->img_channels;
-  sg3_mapping_config mc = {.kind = SG3_MAPPING_XL,
-                           .z_dim = c->z_dim,
-                           .c_dim = c->c_dim,
-                           .w_dim = c->w_dim,
-                           .num_ws = c->num_ws,
-                           .num_layers = c->mapping_layers,
-                           .lr_multiplier = c->mapping_lr_multiplier,
-                           .embed_features = xl->embed_dim,
-                           .embed_rows = xl->embed_rows,
-                           .layer_features = c->w_dim};
+  sg3_stylegan3_set_dims(m, c);
+  sg3_mapping_config mc = xl_mapping_config(c, xl->embed_rows, xl->embed_dim);
   if (sg3_mapping_build(&m->mapping, &mc, &m->tensors, error))
     return -1;
   return sg3_stylegan3_build_synthesis(m, &xl->net, error);
@@ -313,16 +310,7 @@ static int random_tensors(const char *init_kwargs, uint64_t seed,
   const sg3_config *c = &xc.cfg;
   sg3_randomstate rs;
   sg3_randomstate_seed(&rs, (uint32_t)(seed ^ (seed >> 32)));
-  sg3_mapping_config mc = {.kind = SG3_MAPPING_XL,
-                           .z_dim = c->z_dim,
-                           .c_dim = c->c_dim,
-                           .w_dim = c->w_dim,
-                           .num_ws = c->num_ws,
-                           .num_layers = c->mapping_layers,
-                           .lr_multiplier = c->mapping_lr_multiplier,
-                           .embed_features = xc.embed_dim,
-                           .embed_rows = xc.embed_rows,
-                           .layer_features = c->w_dim};
+  sg3_mapping_config mc = xl_mapping_config(c, xc.embed_rows, xc.embed_dim);
   if (sg3_mapping_random(&mc, &rs, set, error) ||
       sg3_stylegan3_random_synthesis(c, &rs, set, error))
     goto out;
