@@ -161,18 +161,33 @@ static gboolean allowed(GstRTSPContext *ctx, Sg3Mount *m) {
   return ok;
 }
 
-static GstRTSPResult params_set(GstRTSPClient *client, GstRTSPContext *ctx) {
+/* The mount a request is for, if the client may touch it, with its running
+ * media and generator (NULL when none, else new references). FALSE when
+ * the request has been answered (404, 401). */
+static gboolean target(GstRTSPClient *client, GstRTSPContext *ctx,
+                       Sg3Mount **mount, GstRTSPMedia **media,
+                       GstElement **src) {
   Sg3Mount *m = mount_of(client, ctx);
   if (!m) {
     respond(ctx, GST_RTSP_STS_NOT_FOUND, NULL);
-    return GST_RTSP_OK;
+    return FALSE;
   }
   if (!allowed(ctx, m))
-    return GST_RTSP_OK; /* 401 */
+    return FALSE; /* 401 */
   g_mutex_lock(&m->lock);
-  GstRTSPMedia *media = m->media ? g_object_ref(m->media) : NULL;
+  *media = m->media ? g_object_ref(m->media) : NULL;
   g_mutex_unlock(&m->lock);
-  GstElement *src = media ? sg3_control_find_source(media) : NULL;
+  *src = *media ? sg3_control_find_source(*media) : NULL;
+  *mount = m;
+  return TRUE;
+}
+
+static GstRTSPResult params_set(GstRTSPClient *client, GstRTSPContext *ctx) {
+  Sg3Mount *m;
+  GstRTSPMedia *media;
+  GstElement *src;
+  if (!target(client, ctx, &m, &media, &src))
+    return GST_RTSP_OK; /* answered: 404 or 401 */
   /* No generator running (no viewers): the change waits for the next one,
    * checked against the element class. Not for --source fragments. */
   GObjectClass *klass = src ? G_OBJECT_GET_CLASS(src) : NULL;
@@ -252,17 +267,11 @@ static GstRTSPResult params_set(GstRTSPClient *client, GstRTSPContext *ctx) {
 }
 
 static GstRTSPResult params_get(GstRTSPClient *client, GstRTSPContext *ctx) {
-  Sg3Mount *m = mount_of(client, ctx);
-  if (!m) {
-    respond(ctx, GST_RTSP_STS_NOT_FOUND, NULL);
-    return GST_RTSP_OK;
-  }
-  if (!allowed(ctx, m))
-    return GST_RTSP_OK; /* 401 */
-  g_mutex_lock(&m->lock);
-  GstRTSPMedia *media = m->media ? g_object_ref(m->media) : NULL;
-  g_mutex_unlock(&m->lock);
-  GstElement *src = media ? sg3_control_find_source(media) : NULL;
+  Sg3Mount *m;
+  GstRTSPMedia *media;
+  GstElement *src;
+  if (!target(client, ctx, &m, &media, &src))
+    return GST_RTSP_OK; /* answered: 404 or 401 */
   if (!src) {
     respond(ctx, GST_RTSP_STS_METHOD_NOT_VALID_IN_THIS_STATE,
             "error: no generator running on this mount\r\n");
