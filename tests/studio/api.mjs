@@ -94,19 +94,20 @@ await st.waitFor(() => st.err.some((l) => /\/sg3\/nope refused: sg3src has no pr
   st.err.some((l) => /\/sg3\/model refused: model: '\/etc\/passwd' is not a model file name/.test(l)), 3)
   .then(() => check(true, 'unknown, hidden and path-valued OSC sets are refused with log lines'),
     () => check(false, 'unknown, hidden and path-valued OSC sets are refused with log lines'));
-await oscsend('/sg3/seed', 'i', '77');
-await stateAfter((s) => s.seed === 77);
-
 // ---- OSC: follow (oscdump as the controller) ----
-await postJSON(base, '/api/set', { name: 'seed', value: 78 });
 const follows = (re) => new Promise((resolve) => {
   const end = Date.now() + 3000;
   const t = setInterval(() => {
     if (dumped.some((l) => re.test(l)) || Date.now() > end) { clearInterval(t); resolve(dumped.some((l) => re.test(l))); }
   }, 50);
 });
-check(await follows(/ \/sg3\/seed i 78$/), 'a change from the web reaches --osc-send (oscdump: /sg3/seed i 78)');
+await oscsend('/sg3/seed', 'i', '77');
+await stateAfter((s) => s.seed === 77);
+// Changes are pushed from the main loop with the value current then, so
+// the next change waits for this one to go out (else only 78 is sent).
 check(await follows(/ \/sg3\/seed i 77$/), 'a change from OSC reaches --osc-send too');
+await postJSON(base, '/api/set', { name: 'seed', value: 78 });
+check(await follows(/ \/sg3\/seed i 78$/), 'a change from the web reaches --osc-send (oscdump: /sg3/seed i 78)');
 check(await follows(/ \/sg3\/psi f 0\.5/), 'doubles go out as OSC floats (/sg3/psi f 0.5)');
 check(await follows(/ \/sg3\/animation s "?walk"?$/), 'enums go out as their nick');
 
